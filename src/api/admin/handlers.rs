@@ -1,0 +1,99 @@
+//! The admin route table: one match from (method, path) to a handler.
+
+use super::support::Admin;
+use super::{logs, resources};
+use crate::api::error::{ErrorType, GatewayError, GatewayResult};
+use crate::api::headers::bearer_token;
+use crate::auth::secrets::secrets_equal;
+use crate::runtime::config::secret;
+use crate::runtime::http::header;
+use crate::runtime::{new_request_id, now_ms};
+use crate::store::config::store_unavailable;
+use crate::store::d1;
+use worker::{Env, Request, Response};
+
+pub async fn handle(mut req: Request, env: &Env, segments: &[String]) -> Response {
+    let request_id = new_request_id();
+    let db = match d1::db(env) {
+        Ok(db) => db,
+        Err(_) => return crate::runtime::http::error(&store_unavailable(), Some(&request_id), crate::runtime::http::ErrorShape::OpenAi),
+    };
+    let admin = Admin { env: env.clone(), db, now: now_ms(), request_id };
+    if let Err(e) = authorize(&req, env) {
+        return admin.err(&e);
+    }
+    let method = req.method().to_string();
+    let query: Vec<(String, String)> = req.url().map(|u| u.query_pairs().into_owned().collect()).unwrap_or_default();
+    let body = if method == "POST" || method == "PATCH" || method == "PUT" {
+        match req.bytes().await {
+            Ok(b) => b,
+            Err(_) => return admin.err(&GatewayError::invalid_request("unreadable_body", "The request body could not be read.")),
+        }
+    } else {
+        Vec::new()
+    };
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match route(&admin, &method, &segs, &query, &body).await {
+        Ok(resp) => resp,
+        Err(e) => admin.err(&e),
+    }
+}
+
+fn authorize(req: &Request, env: &Env) -> GatewayResult<()> {
+    let Some(master) = secret(env, "MASTER_KEY") else {
+        return Err(GatewayError::new(
+            503,
+            ErrorType::ApiError,
+            "admin_disabled",
+            "The admin API is disabled: the MASTER_KEY secret is not set.",
+        ));
+    };
+    let auth = header(req, "authorization");
+    match bearer_token(auth.as_deref(), None) {
+        Some(token) if secrets_equal(token, &master) => Ok(()),
+        Some(_) => Err(GatewayError::unauthorized("invalid_master_key", "The admin API needs the master key.")),
+        None => Err(GatewayError::unauthorized(
+            "missing_api_key",
+            "The admin API needs 'Authorization: Bearer <master key>'.",
+        )),
+    }
+}
+
+async fn route(admin: &Admin, method: &str, segs: &[&str], query: &[(String, String)], body: &[u8]) -> GatewayResult<Response> {
+    use resources as r;
+    match (method, segs) {
+        ("GET", ["providers"]) => r::list_providers(admin),
+        ("POST", ["workspaces"]) => r::create_workspace(admin, body).await,
+        ("GET", ["workspaces"]) => r::list_workspaces(admin, query).await,
+        ("GET", ["workspaces", ws]) => r::get_workspace(admin, ws).await,
+
+        ("POST", ["workspaces", ws, "provider-keys"]) => r::create_provider_key(admin, ws, body).await,
+        ("GET", ["workspaces", ws, "provider-keys"]) => r::list_provider_keys(admin, ws).await,
+        ("DELETE", ["workspaces", ws, "provider-keys", id]) => r::delete_provider_key(admin, ws, id).await,
+
+        ("POST", ["workspaces", ws, "virtual-keys"]) => r::create_virtual_key(admin, ws, body).await,
+        ("GET", ["workspaces", ws, "virtual-keys"]) => r::list_virtual_keys(admin, ws).await,
+        ("GET", ["workspaces", ws, "virtual-keys", id]) => r::get_virtual_key(admin, ws, id).await,
+        ("POST", ["workspaces", ws, "virtual-keys", id, "revoke"]) => r::revoke_virtual_key(admin, ws, id).await,
+
+        ("POST", ["workspaces", ws, "agents"]) => r::create_agent(admin, ws, body).await,
+        ("GET", ["workspaces", ws, "agents"]) => r::list_agents(admin, ws).await,
+
+        ("POST", ["workspaces", ws, "domains"]) => r::create_domain(admin, ws, body).await,
+        ("GET", ["workspaces", ws, "domains"]) => r::list_domains(admin, ws).await,
+        ("DELETE", ["workspaces", ws, "domains", host]) => r::delete_domain(admin, ws, host).await,
+
+        ("GET", ["workspaces", ws, "audit-events"]) => logs::list_audit_events(admin, ws, query).await,
+        ("GET", ["workspaces", ws, "logs"]) => logs::list_logs(admin, ws, query).await,
+        ("GET", ["workspaces", ws, "logs", id]) => logs::get_log(admin, ws, id).await,
+
+        _ => Err(unknown(method, segs)),
+    }
+}
+
+fn unknown(method: &str, segs: &[&str]) -> GatewayError {
+    GatewayError::not_found(
+        "unknown_endpoint",
+        format!("No admin endpoint {method} /admin/{}. See schema/openapi.yaml.", segs.join("/")),
+    )
+}

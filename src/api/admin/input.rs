@@ -1,0 +1,310 @@
+//! Admin API request bodies and their validation. Raw serde shapes with
+//! `deny_unknown_fields` (a typo is an error, not silently ignored), then
+//! checks that give a precise message and `param`.
+
+use crate::api::error::{GatewayError, GatewayResult};
+use crate::catalog::catalog;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> GatewayResult<T> {
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { bytes };
+    serde_json::from_slice(bytes)
+        .map_err(|e| GatewayError::invalid_request("invalid_body", format!("Invalid request body: {e}.")))
+}
+
+fn bad(param: &str, message: impl Into<String>) -> GatewayError {
+    GatewayError::invalid_request("invalid_value", message).with_param(param)
+}
+
+fn check_name(param: &str, value: &str, required: bool) -> GatewayResult<String> {
+    let v = value.trim();
+    if required && v.is_empty() {
+        return Err(bad(param, format!("'{param}' must not be empty.")));
+    }
+    if v.chars().count() > 200 {
+        return Err(bad(param, format!("'{param}' must be at most 200 characters.")));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(bad(param, format!("'{param}' must not contain control characters.")));
+    }
+    Ok(v.to_string())
+}
+
+fn check_object(param: &str, value: Option<Value>) -> GatewayResult<Value> {
+    match value {
+        None => Ok(Value::Object(Default::default())),
+        Some(v @ Value::Object(_)) => Ok(v),
+        Some(_) => Err(bad(param, format!("'{param}' must be a JSON object."))),
+    }
+}
+
+pub fn check_base_url(url: &str) -> GatewayResult<String> {
+    let u = url.trim().trim_end_matches('/');
+    let scheme_ok = u.starts_with("https://") || u.starts_with("http://");
+    let host = u.split("://").nth(1).unwrap_or("");
+    if !scheme_ok || host.is_empty() || u.len() > 2048 || u.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("base_url", "'base_url' must be an http(s) URL such as 'https://api.example.com/v1'."));
+    }
+    Ok(u.to_string())
+}
+
+fn check_patterns(param: &str, list: Option<Vec<String>>) -> GatewayResult<Option<Vec<String>>> {
+    let Some(list) = list else { return Ok(None) };
+    if list.len() > 100 {
+        return Err(bad(param, format!("'{param}' may hold at most 100 patterns.")));
+    }
+    list.into_iter()
+        .map(|p| {
+            let p = p.trim().to_string();
+            if p.is_empty() || p.len() > 200 {
+                Err(bad(param, format!("each entry of '{param}' must be 1 to 200 characters.")))
+            } else {
+                Ok(p)
+            }
+        })
+        .collect::<GatewayResult<Vec<_>>>()
+        .map(Some)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWorkspace {
+    pub name: String,
+    #[serde(default)]
+    pub settings: Option<Value>,
+}
+
+impl CreateWorkspace {
+    pub fn validate(self) -> GatewayResult<(String, Value)> {
+        Ok((check_name("name", &self.name, true)?, check_object("settings", self.settings)?))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProviderKey {
+    pub provider: String,
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub config: Option<Value>,
+}
+
+pub struct ValidProviderKey {
+    pub provider: String,
+    pub key: Option<String>,
+    pub name: String,
+    pub base_url: Option<String>,
+    pub config: Value,
+}
+
+impl CreateProviderKey {
+    pub fn validate(self) -> GatewayResult<ValidProviderKey> {
+        let spec = catalog().provider(self.provider.trim()).ok_or_else(|| {
+            bad("provider", format!("Unknown provider '{}'. GET /admin/providers lists them.", self.provider.trim()))
+        })?;
+        let key = self.key.map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
+        if key.is_none() && spec.needs_key() {
+            return Err(bad("key", format!("Provider '{}' needs an API key in 'key'.", spec.id)));
+        }
+        if key.as_ref().is_some_and(|k| k.len() > 8192 || k.chars().any(char::is_control)) {
+            return Err(bad("key", "'key' must be at most 8192 printable characters."));
+        }
+        Ok(ValidProviderKey {
+            provider: spec.id.clone(),
+            key,
+            name: check_name("name", self.name.as_deref().unwrap_or(""), false)?,
+            base_url: self.base_url.as_deref().map(check_base_url).transpose()?,
+            config: check_object("config", self.config)?,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateVirtualKey {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub agent_id: Option<String>,
+    #[serde(default)]
+    pub department: Option<String>,
+    #[serde(default)]
+    pub allowed_models: Option<Vec<String>>,
+    #[serde(default)]
+    pub allowed_providers: Option<Vec<String>>,
+    #[serde(default)]
+    pub rate_limit: Option<String>,
+    #[serde(default)]
+    pub policy: Option<Value>,
+    /// Milliseconds since the epoch.
+    #[serde(default)]
+    pub expires_at: Option<u64>,
+}
+
+pub struct ValidVirtualKey {
+    pub name: String,
+    pub agent_id: Option<String>,
+    pub department: Option<String>,
+    pub allowed_models: Option<Vec<String>>,
+    pub allowed_providers: Option<Vec<String>>,
+    pub rate_limit: Option<String>,
+    pub policy: Value,
+    pub expires_at: Option<u64>,
+}
+
+impl CreateVirtualKey {
+    pub fn validate(self, now_ms: u64) -> GatewayResult<ValidVirtualKey> {
+        if self.expires_at.is_some_and(|t| t <= now_ms) {
+            return Err(bad("expires_at", "'expires_at' (milliseconds since the epoch) must be in the future."));
+        }
+        let rate_limit = match self.rate_limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(p) => {
+                crate::governance::rate_limit::parse(p).map_err(|why| bad("rate_limit", why))?;
+                Some(p.to_string())
+            }
+            None => None,
+        };
+        Ok(ValidVirtualKey {
+            name: check_name("name", self.name.as_deref().unwrap_or(""), false)?,
+            agent_id: self.agent_id.map(|a| a.trim().to_string()).filter(|a| !a.is_empty()),
+            department: self
+                .department
+                .as_deref()
+                .map(|d| check_name("department", d, false))
+                .transpose()?
+                .filter(|d| !d.is_empty()),
+            allowed_models: check_patterns("allowed_models", self.allowed_models)?,
+            allowed_providers: check_patterns("allowed_providers", self.allowed_providers)?,
+            rate_limit,
+            policy: check_object("policy", self.policy)?,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgent {
+    pub name: String,
+    #[serde(default)]
+    pub department: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<Value>,
+}
+
+impl CreateAgent {
+    pub fn validate(self) -> GatewayResult<(String, Option<String>, String, Value)> {
+        let description = self.description.unwrap_or_default();
+        if description.chars().count() > 2000 {
+            return Err(bad("description", "'description' must be at most 2000 characters."));
+        }
+        Ok((
+            check_name("name", &self.name, true)?,
+            self.department.as_deref().map(|d| check_name("department", d, false)).transpose()?.filter(|d| !d.is_empty()),
+            description,
+            check_object("metadata", self.metadata)?,
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDomain {
+    pub hostname: String,
+}
+
+impl CreateDomain {
+    pub fn validate(self) -> GatewayResult<String> {
+        let h = self.hostname.trim().trim_end_matches('.').to_ascii_lowercase();
+        let label_ok = |l: &str| {
+            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        };
+        if h.len() > 253 || !h.contains('.') || !h.split('.').all(label_ok) {
+            return Err(bad("hostname", "'hostname' must be a domain name such as 'ai.example.com'."));
+        }
+        Ok(h)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_are_rejected_with_their_name() {
+        let e = parse::<CreateWorkspace>(br#"{"name":"a","nmae":"b"}"#).unwrap_err();
+        assert!(e.message.contains("nmae"), "{}", e.message);
+    }
+
+    #[test]
+    fn workspace_names() {
+        assert!(parse::<CreateWorkspace>(br#"{"name":"  "}"#).unwrap().validate().is_err());
+        let (name, settings) = parse::<CreateWorkspace>(br#"{"name":" Acme "}"#).unwrap().validate().unwrap();
+        assert_eq!(name, "Acme");
+        assert!(settings.is_object());
+        assert!(parse::<CreateWorkspace>(br#"{"name":"a","settings":[1]}"#).unwrap().validate().is_err());
+    }
+
+    #[test]
+    fn provider_keys() {
+        let ok = parse::<CreateProviderKey>(br#"{"provider":"together_ai","key":" sk-1 ","base_url":"http://127.0.0.1:9/v1/"}"#)
+            .unwrap()
+            .validate()
+            .unwrap();
+        assert_eq!(ok.provider, "together");
+        assert_eq!(ok.key.as_deref(), Some("sk-1"));
+        assert_eq!(ok.base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
+        let e = parse::<CreateProviderKey>(br#"{"provider":"nope","key":"k"}"#).unwrap().validate().unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("provider"));
+        let e = parse::<CreateProviderKey>(br#"{"provider":"openai"}"#).unwrap().validate().unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("key"));
+        assert!(parse::<CreateProviderKey>(br#"{"provider":"ollama","base_url":"http://gpu:11434/v1"}"#)
+            .unwrap()
+            .validate()
+            .is_ok());
+        let e = parse::<CreateProviderKey>(br#"{"provider":"openai","key":"k","base_url":"ftp://x"}"#)
+            .unwrap()
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("base_url"));
+    }
+
+    #[test]
+    fn virtual_keys() {
+        let v = parse::<CreateVirtualKey>(br#"{"name":"ci","allowed_models":["gpt-4o*"],"rate_limit":"20;w=60"}"#)
+            .unwrap()
+            .validate(0)
+            .unwrap();
+        assert_eq!(v.allowed_models, Some(vec!["gpt-4o*".to_string()]));
+        let e = parse::<CreateVirtualKey>(br#"{"expires_at":5}"#).unwrap().validate(10).unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("expires_at"));
+        let e = parse::<CreateVirtualKey>(br#"{"rate_limit":"lots"}"#).unwrap().validate(0).unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("rate_limit"));
+        let e = parse::<CreateVirtualKey>(br#"{"allowed_models":[""]}"#).unwrap().validate(0).unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("allowed_models"));
+    }
+
+    #[test]
+    fn hostnames() {
+        let ok = |h: &str| CreateDomain { hostname: h.into() }.validate();
+        assert_eq!(ok("AI.Example.com.").unwrap(), "ai.example.com");
+        assert!(ok("localhost").is_err());
+        assert!(ok("bad_host.com").is_err());
+        assert!(ok("-x.com").is_err());
+    }
+
+    #[test]
+    fn empty_body_is_an_empty_object() {
+        assert!(parse::<CreateVirtualKey>(b"").is_ok());
+    }
+}

@@ -1,0 +1,340 @@
+//! Admin handlers for workspaces, provider keys, virtual keys, agents and
+//! custom domains.
+
+use super::audit;
+use super::input::{self, CreateAgent, CreateDomain, CreateProviderKey, CreateVirtualKey, CreateWorkspace};
+use super::support::{expand_json, limit, list, Admin};
+use crate::api::error::{ErrorType, GatewayError, GatewayResult};
+use crate::auth::secrets::{hint, EncryptionKey, NONCE_BYTES};
+use crate::auth::virtual_key;
+use crate::catalog::catalog;
+use crate::observe::sql::SqlValue;
+use crate::runtime::config::secret;
+use crate::runtime::{new_id, random_bytes};
+use crate::store::config as cache;
+use serde_json::{json, Value};
+use worker::Response;
+
+fn randomness_unavailable() -> GatewayError {
+    GatewayError::internal("randomness_unavailable")
+}
+
+pub fn list_providers(admin: &Admin) -> GatewayResult<Response> {
+    let data: Vec<Value> = catalog()
+        .providers()
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id, "name": p.name, "aliases": p.aliases, "adapter": p.adapter, "auth": p.auth,
+                "base_url": p.base_url, "endpoints": p.endpoints, "models": p.models.len(),
+                "key_optional": p.key_optional,
+            })
+        })
+        .collect();
+    Ok(admin.ok(200, &list(data)))
+}
+
+// ---- workspaces -------------------------------------------------------------
+
+pub async fn create_workspace(admin: &Admin, body: &[u8]) -> GatewayResult<Response> {
+    let (name, settings) = input::parse::<CreateWorkspace>(body)?.validate()?;
+    let id = new_id("ws");
+    let insert = admin.stmt(
+        "INSERT INTO workspaces (id, name, settings, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        &[id.as_str().into(), name.as_str().into(), settings.to_string().into(), admin.now.into()],
+    )?;
+    let event = audit::event(admin, Some(&id), "workspace.created", "workspace", &id, json!({ "name": name }))?;
+    admin.batch(vec![insert, event]).await?;
+    Ok(admin.ok(201, &json!({ "id": id, "name": name, "settings": settings, "created_at": admin.now })))
+}
+
+pub async fn list_workspaces(admin: &Admin, query: &[(String, String)]) -> GatewayResult<Response> {
+    let n = limit(query, 100, 1000);
+    let rows = admin
+        .rows("SELECT id, name, settings, created_at, updated_at FROM workspaces ORDER BY created_at LIMIT ?1", &[n.into()])
+        .await?;
+    Ok(admin.ok(200, &list(rows.into_iter().map(|r| expand_json(r, &["settings"])).collect())))
+}
+
+pub async fn get_workspace(admin: &Admin, ws: &str) -> GatewayResult<Response> {
+    let row = admin
+        .row("SELECT id, name, settings, created_at, updated_at FROM workspaces WHERE id = ?1", &[ws.into()])
+        .await?
+        .ok_or_else(|| GatewayError::not_found("workspace_not_found", format!("No workspace '{ws}'.")))?;
+    Ok(admin.ok(200, &expand_json(row, &["settings"])))
+}
+
+// ---- provider keys ----------------------------------------------------------
+
+pub async fn create_provider_key(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResult<Response> {
+    let v = input::parse::<CreateProviderKey>(body)?.validate()?;
+    admin.require_workspace(ws).await?;
+    let id = new_id("pk");
+    let (sealed, key_hint) = match &v.key {
+        Some(plain) => {
+            let key = secret(&admin.env, "PROVIDER_KEY_ENCRYPTION_KEY")
+                .and_then(|s| EncryptionKey::from_secret(&s).ok())
+                .ok_or_else(|| {
+                    GatewayError::new(
+                        503,
+                        ErrorType::ApiError,
+                        "encryption_key_missing",
+                        "Provider keys cannot be stored: set the PROVIDER_KEY_ENCRYPTION_KEY secret \
+                         (32 random bytes, base64).",
+                    )
+                })?;
+            let nonce = random_bytes::<NONCE_BYTES>().map_err(|_| randomness_unavailable())?;
+            let sealed = key.encrypt(&nonce, plain, &id).map_err(|_| GatewayError::internal("encryption_failed"))?;
+            (Some(sealed), Some(hint(plain)))
+        }
+        None => (None, None),
+    };
+    let insert = admin.stmt(
+        "INSERT INTO provider_keys (id, workspace_id, provider, name, encrypted_key, key_hint, base_url, config, enabled, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9)",
+        &[
+            id.as_str().into(),
+            ws.into(),
+            v.provider.as_str().into(),
+            v.name.as_str().into(),
+            sealed.into(),
+            key_hint.clone().into(),
+            v.base_url.clone().into(),
+            v.config.to_string().into(),
+            admin.now.into(),
+        ],
+    )?;
+    let event = audit::event(
+        admin,
+        Some(ws),
+        "provider_key.created",
+        "provider_key",
+        &id,
+        json!({ "provider": v.provider, "name": v.name, "base_url": v.base_url }),
+    )?;
+    admin.batch(vec![insert, event]).await?;
+    cache::invalidate_workspace(ws);
+    Ok(admin.ok(
+        201,
+        &json!({
+            "id": id, "workspace_id": ws, "provider": v.provider, "name": v.name, "key_hint": key_hint,
+            "base_url": v.base_url, "config": v.config, "enabled": true, "created_at": admin.now,
+        }),
+    ))
+}
+
+pub async fn list_provider_keys(admin: &Admin, ws: &str) -> GatewayResult<Response> {
+    admin.require_workspace(ws).await?;
+    // The encrypted secret is never selected, let alone returned.
+    let rows = admin
+        .rows(
+            "SELECT id, workspace_id, provider, name, key_hint, base_url, config, enabled, created_at, updated_at \
+             FROM provider_keys WHERE workspace_id = ?1 ORDER BY created_at",
+            &[ws.into()],
+        )
+        .await?;
+    Ok(admin.ok(200, &list(rows.into_iter().map(|r| expand_json(r, &["config"])).collect())))
+}
+
+pub async fn delete_provider_key(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Response> {
+    admin.require_workspace(ws).await?;
+    admin
+        .row("SELECT id FROM provider_keys WHERE id = ?1 AND workspace_id = ?2", &[id.into(), ws.into()])
+        .await?
+        .ok_or_else(|| GatewayError::not_found("provider_key_not_found", format!("No provider key '{id}'.")))?;
+    let delete = admin.stmt("DELETE FROM provider_keys WHERE id = ?1 AND workspace_id = ?2", &[id.into(), ws.into()])?;
+    let event = audit::event(admin, Some(ws), "provider_key.deleted", "provider_key", id, json!({}))?;
+    admin.batch(vec![delete, event]).await?;
+    cache::invalidate_workspace(ws);
+    Ok(admin.ok(200, &json!({ "id": id, "deleted": true })))
+}
+
+// ---- virtual keys -----------------------------------------------------------
+
+const KEY_COLUMNS: &str = "id, workspace_id, key_prefix, name, agent_id, department, allowed_models, \
+     allowed_providers, rate_limit, policy, expires_at, revoked_at, created_at, updated_at";
+const KEY_JSON: &[&str] = &["allowed_models", "allowed_providers", "policy"];
+
+fn json_list(list: &Option<Vec<String>>) -> SqlValue {
+    list.as_ref().map_or(SqlValue::Null, |l| SqlValue::Text(json!(l).to_string()))
+}
+
+pub async fn create_virtual_key(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResult<Response> {
+    let v = input::parse::<CreateVirtualKey>(body)?.validate(admin.now)?;
+    admin.require_workspace(ws).await?;
+    if let Some(agent) = &v.agent_id {
+        admin
+            .row("SELECT id FROM agents WHERE id = ?1 AND workspace_id = ?2", &[agent.as_str().into(), ws.into()])
+            .await?
+            .ok_or_else(|| {
+                GatewayError::invalid_request("invalid_value", format!("No agent '{agent}' in this workspace."))
+                    .with_param("agent_id")
+            })?;
+    }
+    let random = random_bytes::<{ virtual_key::RANDOM_BYTES }>().map_err(|_| randomness_unavailable())?;
+    let token = virtual_key::generate(&random);
+    let hash = virtual_key::hash(&token);
+    let prefix = virtual_key::visible_prefix(&token);
+    let id = new_id("vk");
+    let insert = admin.stmt(
+        "INSERT INTO virtual_keys (id, workspace_id, key_hash, key_prefix, name, agent_id, department, allowed_models, \
+         allowed_providers, rate_limit, policy, expires_at, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+        &[
+            id.as_str().into(),
+            ws.into(),
+            hash.as_str().into(),
+            prefix.as_str().into(),
+            v.name.as_str().into(),
+            v.agent_id.clone().into(),
+            v.department.clone().into(),
+            json_list(&v.allowed_models),
+            json_list(&v.allowed_providers),
+            v.rate_limit.clone().into(),
+            v.policy.to_string().into(),
+            v.expires_at.into(),
+            admin.now.into(),
+        ],
+    )?;
+    let event = audit::event(
+        admin,
+        Some(ws),
+        "virtual_key.created",
+        "virtual_key",
+        &id,
+        json!({ "name": v.name, "key_prefix": prefix, "agent_id": v.agent_id }),
+    )?;
+    admin.batch(vec![insert, event]).await?;
+    // A failed lookup of this token may have been cached as "unknown".
+    cache::invalidate_key_hash(&hash);
+    Ok(admin.ok(
+        201,
+        &json!({
+            "id": id, "workspace_id": ws, "key": token, "key_prefix": prefix, "name": v.name,
+            "agent_id": v.agent_id, "department": v.department, "allowed_models": v.allowed_models,
+            "allowed_providers": v.allowed_providers, "rate_limit": v.rate_limit, "policy": v.policy,
+            "expires_at": v.expires_at, "revoked_at": null, "created_at": admin.now,
+            "note": "Store this key now: it is shown only once.",
+        }),
+    ))
+}
+
+pub async fn list_virtual_keys(admin: &Admin, ws: &str) -> GatewayResult<Response> {
+    admin.require_workspace(ws).await?;
+    let rows = admin
+        .rows(&format!("SELECT {KEY_COLUMNS} FROM virtual_keys WHERE workspace_id = ?1 ORDER BY created_at"), &[ws.into()])
+        .await?;
+    Ok(admin.ok(200, &list(rows.into_iter().map(|r| expand_json(r, KEY_JSON)).collect())))
+}
+
+async fn key_row(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Value> {
+    admin
+        .row(&format!("SELECT {KEY_COLUMNS} FROM virtual_keys WHERE id = ?1 AND workspace_id = ?2"), &[id.into(), ws.into()])
+        .await?
+        .map(|r| expand_json(r, KEY_JSON))
+        .ok_or_else(|| GatewayError::not_found("virtual_key_not_found", format!("No virtual key '{id}'.")))
+}
+
+pub async fn get_virtual_key(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Response> {
+    Ok(admin.ok(200, &key_row(admin, ws, id).await?))
+}
+
+pub async fn revoke_virtual_key(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Response> {
+    key_row(admin, ws, id).await?;
+    let update = admin.stmt(
+        "UPDATE virtual_keys SET revoked_at = COALESCE(revoked_at, ?1), updated_at = ?1 WHERE id = ?2 AND workspace_id = ?3",
+        &[admin.now.into(), id.into(), ws.into()],
+    )?;
+    let event = audit::event(admin, Some(ws), "virtual_key.revoked", "virtual_key", id, json!({}))?;
+    admin.batch(vec![update, event]).await?;
+    if let Some(row) = admin.row("SELECT key_hash FROM virtual_keys WHERE id = ?1", &[id.into()]).await? {
+        if let Some(hash) = row.get("key_hash").and_then(Value::as_str) {
+            cache::invalidate_key_hash(hash);
+        }
+    }
+    Ok(admin.ok(200, &key_row(admin, ws, id).await?))
+}
+
+// ---- agents -----------------------------------------------------------------
+
+pub async fn create_agent(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResult<Response> {
+    let (name, department, description, metadata) = input::parse::<CreateAgent>(body)?.validate()?;
+    admin.require_workspace(ws).await?;
+    let id = new_id("ag");
+    let insert = admin.stmt(
+        "INSERT INTO agents (id, workspace_id, name, department, description, metadata, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        &[
+            id.as_str().into(),
+            ws.into(),
+            name.as_str().into(),
+            department.clone().into(),
+            description.as_str().into(),
+            metadata.to_string().into(),
+            admin.now.into(),
+        ],
+    )?;
+    let event = audit::event(admin, Some(ws), "agent.created", "agent", &id, json!({ "name": name }))?;
+    admin.batch(vec![insert, event]).await?;
+    Ok(admin.ok(
+        201,
+        &json!({
+            "id": id, "workspace_id": ws, "name": name, "department": department,
+            "description": description, "metadata": metadata, "created_at": admin.now,
+        }),
+    ))
+}
+
+pub async fn list_agents(admin: &Admin, ws: &str) -> GatewayResult<Response> {
+    admin.require_workspace(ws).await?;
+    let rows = admin
+        .rows(
+            "SELECT id, workspace_id, name, department, description, metadata, created_at, updated_at \
+             FROM agents WHERE workspace_id = ?1 ORDER BY created_at",
+            &[ws.into()],
+        )
+        .await?;
+    Ok(admin.ok(200, &list(rows.into_iter().map(|r| expand_json(r, &["metadata"])).collect())))
+}
+
+// ---- custom domains ---------------------------------------------------------
+
+pub async fn create_domain(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResult<Response> {
+    let hostname = input::parse::<CreateDomain>(body)?.validate()?;
+    admin.require_workspace(ws).await?;
+    let insert = admin.stmt(
+        "INSERT INTO custom_domains (hostname, workspace_id, created_at) VALUES (?1, ?2, ?3)",
+        &[hostname.as_str().into(), ws.into(), admin.now.into()],
+    )?;
+    let event = audit::event(admin, Some(ws), "domain.created", "domain", &hostname, json!({}))?;
+    admin.batch(vec![insert, event]).await?;
+    cache::invalidate_domain(&hostname);
+    Ok(admin.ok(201, &json!({ "hostname": hostname, "workspace_id": ws, "created_at": admin.now })))
+}
+
+pub async fn list_domains(admin: &Admin, ws: &str) -> GatewayResult<Response> {
+    admin.require_workspace(ws).await?;
+    let rows = admin
+        .rows(
+            "SELECT hostname, workspace_id, created_at FROM custom_domains WHERE workspace_id = ?1 ORDER BY hostname",
+            &[ws.into()],
+        )
+        .await?;
+    Ok(admin.ok(200, &list(rows)))
+}
+
+pub async fn delete_domain(admin: &Admin, ws: &str, host: &str) -> GatewayResult<Response> {
+    let host = host.to_ascii_lowercase();
+    admin
+        .row("SELECT hostname FROM custom_domains WHERE hostname = ?1 AND workspace_id = ?2", &[host.as_str().into(), ws.into()])
+        .await?
+        .ok_or_else(|| GatewayError::not_found("domain_not_found", format!("No domain '{host}' in this workspace.")))?;
+    let delete = admin.stmt(
+        "DELETE FROM custom_domains WHERE hostname = ?1 AND workspace_id = ?2",
+        &[host.as_str().into(), ws.into()],
+    )?;
+    let event = audit::event(admin, Some(ws), "domain.deleted", "domain", &host, json!({}))?;
+    admin.batch(vec![delete, event]).await?;
+    cache::invalidate_domain(&host);
+    Ok(admin.ok(200, &json!({ "hostname": host, "deleted": true })))
+}

@@ -1,0 +1,149 @@
+//! Path matching: one table from (method, path) to what the gateway does.
+//!
+//! `/ai/*` is an alias of `/v1/*`. Every unknown path or wrong method is an
+//! OpenAI-shaped 404 / 405, never a fall-through.
+
+use super::error::GatewayError;
+
+/// A unified, OpenAI-compatible endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    ChatCompletions,
+    /// Legacy text completions.
+    Completions,
+    Embeddings,
+    Responses,
+    ImagesGenerations,
+    /// `GET /v1/models`
+    ListModels,
+    /// `GET /v1/models/{id}` (the id may contain `/`, e.g. `anthropic/claude-…`).
+    RetrieveModel(String),
+}
+
+impl Endpoint {
+    /// The path below `/v1` that OpenAI-compatible providers serve it at.
+    pub fn upstream_path(&self) -> &'static str {
+        match self {
+            Endpoint::ChatCompletions => "/chat/completions",
+            Endpoint::Completions => "/completions",
+            Endpoint::Embeddings => "/embeddings",
+            Endpoint::Responses => "/responses",
+            Endpoint::ImagesGenerations => "/images/generations",
+            Endpoint::ListModels | Endpoint::RetrieveModel(_) => "/models",
+        }
+    }
+
+    /// Stable name used in logs, analytics and the catalog's capability list.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Endpoint::ChatCompletions => "chat",
+            Endpoint::Completions => "completions",
+            Endpoint::Embeddings => "embeddings",
+            Endpoint::Responses => "responses",
+            Endpoint::ImagesGenerations => "images",
+            Endpoint::ListModels | Endpoint::RetrieveModel(_) => "models",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    /// CORS preflight for any path.
+    Preflight,
+    Unified(Endpoint),
+    /// `/admin/...`: the segments after `/admin`, already split.
+    Admin(Vec<String>),
+}
+
+/// Matches a request. `path` is the URL path without the query string.
+pub fn route(method: &str, path: &str) -> Result<Route, GatewayError> {
+    if method.eq_ignore_ascii_case("OPTIONS") {
+        return Ok(Route::Preflight);
+    }
+    let trimmed = path.trim_end_matches('/');
+    let segments: Vec<&str> = trimmed.split('/').skip(1).collect();
+    match segments.as_slice() {
+        ["health"] | [""] => expect(method, "GET", Route::Health),
+        ["admin", rest @ ..] => Ok(Route::Admin(rest.iter().map(|s| s.to_string()).collect())),
+        [prefix, rest @ ..] if *prefix == "v1" || *prefix == "ai" => unified(method, rest, path),
+        _ => Err(not_found(path)),
+    }
+}
+
+fn unified(method: &str, rest: &[&str], path: &str) -> Result<Route, GatewayError> {
+    let endpoint = match rest {
+        ["chat", "completions"] => Endpoint::ChatCompletions,
+        ["completions"] => Endpoint::Completions,
+        ["embeddings"] => Endpoint::Embeddings,
+        ["responses"] => Endpoint::Responses,
+        ["images", "generations"] => Endpoint::ImagesGenerations,
+        ["models"] => return expect(method, "GET", Route::Unified(Endpoint::ListModels)),
+        ["models", id @ ..] if !id.is_empty() => {
+            return expect(method, "GET", Route::Unified(Endpoint::RetrieveModel(id.join("/"))))
+        }
+        _ => return Err(not_found(path)),
+    };
+    expect(method, "POST", Route::Unified(endpoint))
+}
+
+fn expect(method: &str, allowed: &str, route: Route) -> Result<Route, GatewayError> {
+    if method.eq_ignore_ascii_case(allowed) || (allowed == "GET" && method.eq_ignore_ascii_case("HEAD")) {
+        Ok(route)
+    } else {
+        Err(GatewayError::method_not_allowed(allowed))
+    }
+}
+
+fn not_found(path: &str) -> GatewayError {
+    // Echo at most a short, printable prefix of the path.
+    let shown: String = path.chars().filter(|c| !c.is_control()).take(120).collect();
+    GatewayError::not_found(
+        "unknown_endpoint",
+        format!("No endpoint at '{shown}'. The gateway serves /v1/chat/completions, /v1/embeddings, /v1/models and the other OpenAI endpoints (also under /ai/)."),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unified_endpoints_and_alias() {
+        assert_eq!(route("POST", "/v1/chat/completions"), Ok(Route::Unified(Endpoint::ChatCompletions)));
+        assert_eq!(route("POST", "/ai/chat/completions"), Ok(Route::Unified(Endpoint::ChatCompletions)));
+        assert_eq!(route("POST", "/v1/chat/completions/"), Ok(Route::Unified(Endpoint::ChatCompletions)));
+        assert_eq!(route("POST", "/v1/embeddings"), Ok(Route::Unified(Endpoint::Embeddings)));
+        assert_eq!(route("GET", "/v1/models"), Ok(Route::Unified(Endpoint::ListModels)));
+    }
+
+    #[test]
+    fn model_ids_may_contain_slashes() {
+        assert_eq!(
+            route("GET", "/v1/models/anthropic/claude-sonnet-4"),
+            Ok(Route::Unified(Endpoint::RetrieveModel("anthropic/claude-sonnet-4".into())))
+        );
+    }
+
+    #[test]
+    fn wrong_method_is_405() {
+        let e = route("GET", "/v1/chat/completions").unwrap_err();
+        assert_eq!(e.status, 405);
+        assert!(e.message.contains("POST"));
+        assert_eq!(route("POST", "/v1/models").unwrap_err().status, 405);
+    }
+
+    #[test]
+    fn unknown_paths_are_404() {
+        assert_eq!(route("POST", "/v1/nope").unwrap_err().status, 404);
+        assert_eq!(route("GET", "/favicon.ico").unwrap_err().status, 404);
+        assert_eq!(route("POST", "/v2/chat/completions").unwrap_err().code, "unknown_endpoint");
+    }
+
+    #[test]
+    fn health_admin_and_preflight() {
+        assert_eq!(route("GET", "/health"), Ok(Route::Health));
+        assert_eq!(route("OPTIONS", "/v1/chat/completions"), Ok(Route::Preflight));
+        assert_eq!(route("GET", "/admin/workspaces"), Ok(Route::Admin(vec!["workspaces".into()])));
+    }
+}

@@ -1,0 +1,36 @@
+//! Entry points only: the fetch router, the queue consumer, and the Durable
+//! Object classes the runtime instantiates.
+
+use crate::api::routes::{route, Endpoint, Route};
+use crate::runtime::http::{self, ErrorShape};
+use worker::{event, Context, Env, MessageBatch, Request, Response, Result};
+
+// The runtime finds Durable Object classes among the module's exports.
+#[allow(unused_imports)]
+pub use crate::governance::limiter::Limiter;
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let path = req.path();
+    let method = req.method().to_string();
+    Ok(match route(&method, &path) {
+        Ok(Route::Health) => http::json(200, br#"{"status":"ok"}"#.to_vec(), None),
+        Ok(Route::Preflight) => http::preflight(),
+        Ok(Route::Admin(segments)) => crate::api::admin::handle(req, &env, &segments).await,
+        Ok(Route::Unified(e @ (Endpoint::ListModels | Endpoint::RetrieveModel(_)))) => {
+            crate::pipeline::handle_models(req, &env, e).await
+        }
+        Ok(Route::Unified(endpoint)) => crate::pipeline::handle_unified(req, &env, &ctx, endpoint).await,
+        Err(e) => http::error(&e, None, ErrorShape::OpenAi),
+    })
+}
+
+#[event(queue)]
+async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> Result<()> {
+    crate::observe::consumer::consume(batch, &env).await
+}

@@ -1,0 +1,22 @@
+//! Alephant AI Gateway: an OpenAI-compatible LLM gateway that runs as a
+//! Cloudflare Worker.
+//!
+//! Pure logic (everything that is not under a `wasm32` gate) compiles
+//! natively so `cargo test` exercises it without a JS runtime. The edge
+//! modules that touch the Workers runtime exist only in the wasm32 build.
+
+pub mod api;
+pub mod auth;
+pub mod catalog;
+pub mod governance;
+pub mod observe;
+pub mod pipeline;
+pub mod providers;
+pub mod store;
+pub mod util;
+
+#[cfg(target_arch = "wasm32")]
+pub mod runtime;
+
+#[cfg(target_arch = "wasm32")]
+mod entry;

@@ -1,0 +1,68 @@
+//! The `LOGS` queue consumer: log records → `request_logs` rows in D1.
+//!
+//! - Idempotent: `INSERT OR IGNORE` on the record id, so a redelivered
+//!   message never duplicates a row.
+//! - One D1 batch per queue batch; if the batch fails, rows are retried one
+//!   by one so that one bad record cannot hold back the others.
+//! - A message that cannot be decoded or written is retried with a delay;
+//!   after `max_retries` (wrangler.toml) the queue moves it to the
+//!   dead-letter queue, so nothing accepted is silently dropped.
+
+use super::log_record::{insert_sql, LogRecord};
+use crate::store::d1;
+use worker::{D1Database, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
+
+fn retry(message: &RawMessage) {
+    // Back off so a D1 outage is not hammered by immediate redeliveries.
+    message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(5).build());
+}
+
+async fn insert_one(db: &D1Database, record: &LogRecord) -> bool {
+    match d1::statement(db, &insert_sql(), &record.values()) {
+        Ok(stmt) => stmt.run().await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) -> worker::Result<()> {
+    let messages: Vec<RawMessage> = batch.raw_iter().collect();
+    let mut decoded: Vec<(RawMessage, LogRecord)> = Vec::with_capacity(messages.len());
+    for message in messages {
+        match serde_wasm_bindgen::from_value::<LogRecord>(message.body()) {
+            Ok(record) => decoded.push((message, record)),
+            Err(e) => {
+                worker::console_error!("undecodable log message {}: {e}", message.id());
+                retry(&message);
+            }
+        }
+    }
+    if decoded.is_empty() {
+        return Ok(());
+    }
+    let db = match d1::db(env) {
+        Ok(db) => db,
+        Err(_) => {
+            decoded.iter().for_each(|(m, _)| retry(m));
+            return Ok(());
+        }
+    };
+    let statements: Result<Vec<_>, _> =
+        decoded.iter().map(|(_, r)| d1::statement(&db, &insert_sql(), &r.values())).collect();
+    let batch_ok = match statements {
+        Ok(s) => db.batch(s).await.is_ok(),
+        Err(_) => false,
+    };
+    if batch_ok {
+        decoded.iter().for_each(|(m, _)| m.ack());
+        return Ok(());
+    }
+    for (message, record) in &decoded {
+        if insert_one(&db, record).await {
+            message.ack();
+        } else {
+            worker::console_error!("log record {} not written; will retry", record.id);
+            retry(message);
+        }
+    }
+    Ok(())
+}

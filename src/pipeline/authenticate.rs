@@ -1,0 +1,36 @@
+//! Stage 1: the virtual key → its principal and workspace. Refuses missing,
+//! unknown, revoked and expired keys (401), and a key used on another
+//! workspace's custom domain.
+
+use super::context::RequestContext;
+use crate::api::error::{GatewayError, GatewayResult};
+use crate::api::headers;
+use crate::auth::principal::{self, Principal};
+use crate::runtime::config::Config;
+use crate::runtime::http::header;
+use crate::store::config as store;
+use std::rc::Rc;
+use worker::{Env, Request};
+
+pub async fn authenticate(req: &Request, env: &Env, cfg: &Config, rc: &mut RequestContext) -> GatewayResult<Rc<Principal>> {
+    let authorization = header(req, "authorization");
+    let x_api_key = header(req, "x-api-key");
+    let token = headers::bearer_token(authorization.as_deref(), x_api_key.as_deref()).ok_or_else(principal::missing_key)?;
+    let principal = store::principal_by_token(env, cfg, token, rc.started_ms).await?;
+
+    if let Some(host) = header(req, "host") {
+        if let Some(domain_ws) = store::workspace_for_host(env, cfg, &host, rc.started_ms).await? {
+            if domain_ws != principal.workspace_id {
+                return Err(GatewayError::unauthorized(
+                    "key_not_valid_for_domain",
+                    "This virtual key does not belong to the workspace served at this domain.",
+                ));
+            }
+        }
+    }
+    rc.workspace_id = Some(principal.workspace_id.clone());
+    rc.key_id = Some(principal.key_id.clone());
+    rc.agent_id = principal.agent_id.clone();
+    rc.department = principal.department.clone();
+    Ok(principal)
+}

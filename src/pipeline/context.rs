@@ -1,0 +1,209 @@
+//! The typed context that flows through the pipeline stages. Each stage
+//! fills in what it learned; `settle` turns it into the log record. Pure
+//! data, so the record mapping is tested natively.
+
+use crate::api::error::GatewayError;
+use crate::api::routes::Endpoint;
+use crate::catalog::pricing::Nanos;
+use crate::observe::log_record::{Attempt, LogRecord, SCHEMA_VERSION};
+use crate::providers::usage::Usage;
+
+/// Facts about the client request, read from its headers at the start.
+#[derive(Debug, Clone, Default)]
+pub struct ClientMeta {
+    pub session_id: Option<String>,
+    pub session_path: Option<String>,
+    pub session_name: Option<String>,
+    /// `alephant-property-<name>: <value>` pairs, name lower-cased.
+    pub properties: Vec<(String, String)>,
+    pub user_id: Option<String>,
+    pub country: Option<String>,
+    pub referer: Option<String>,
+    pub client_ip: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub id: String,
+    pub started_ms: u64,
+    pub endpoint: Endpoint,
+    pub meta: ClientMeta,
+    // authenticate
+    pub workspace_id: Option<String>,
+    pub key_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub department: Option<String>,
+    // resolve
+    pub requested_model: Option<String>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub stream: bool,
+    // dispatch / respond
+    pub attempts: Vec<Attempt>,
+    pub provider_request_id: Option<String>,
+    pub upstream_started_ms: Option<u64>,
+    pub upstream_headers_ms: Option<u64>,
+    pub first_token_ms: Option<u64>,
+    pub finished_ms: Option<u64>,
+    pub status: u16,
+    pub error: Option<GatewayError>,
+    // govern
+    /// Policy decisions taken for this request (recorded in the log).
+    pub policy: Vec<serde_json::Value>,
+    /// Extra headers for the client (rate-limit state), success or error.
+    pub response_headers: Vec<(String, String)>,
+    // settle
+    pub usage: Option<Usage>,
+    pub cost: Option<Nanos>,
+}
+
+impl RequestContext {
+    pub fn new(id: String, started_ms: u64, endpoint: Endpoint, meta: ClientMeta) -> Self {
+        RequestContext {
+            id,
+            started_ms,
+            endpoint,
+            meta,
+            workspace_id: None,
+            key_id: None,
+            agent_id: None,
+            department: None,
+            requested_model: None,
+            provider: None,
+            model: None,
+            stream: false,
+            attempts: Vec::new(),
+            provider_request_id: None,
+            upstream_started_ms: None,
+            upstream_headers_ms: None,
+            first_token_ms: None,
+            finished_ms: None,
+            status: 0,
+            error: None,
+            policy: Vec::new(),
+            response_headers: Vec::new(),
+            usage: None,
+            cost: None,
+        }
+    }
+
+    pub fn fail(&mut self, e: &GatewayError, now_ms: u64) {
+        self.status = e.status;
+        self.error = Some(e.clone());
+        self.finished_ms.get_or_insert(now_ms);
+    }
+
+    /// The log record, or `None` when the request never reached a workspace
+    /// (unauthenticated traffic is not attributed to anyone's logs).
+    pub fn to_log_record(&self) -> Option<LogRecord> {
+        let workspace_id = self.workspace_id.clone()?;
+        let since = |t: Option<u64>, from: Option<u64>| match (t, from) {
+            (Some(t), Some(f)) => Some(t.saturating_sub(f)),
+            _ => None,
+        };
+        let usage = self.usage;
+        let properties = (!self.meta.properties.is_empty()).then(|| {
+            let map: serde_json::Map<String, serde_json::Value> = self
+                .meta
+                .properties
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            serde_json::Value::Object(map).to_string()
+        });
+        Some(LogRecord {
+            v: SCHEMA_VERSION,
+            id: self.id.clone(),
+            workspace_id,
+            created_at: self.started_ms,
+            virtual_key_id: self.key_id.clone(),
+            agent_id: self.agent_id.clone(),
+            department: self.department.clone(),
+            session_id: self.meta.session_id.clone(),
+            session_path: self.meta.session_path.clone(),
+            session_name: self.meta.session_name.clone(),
+            properties,
+            user_id: self.meta.user_id.clone(),
+            country: self.meta.country.clone(),
+            referer: self.meta.referer.clone(),
+            client_ip: self.meta.client_ip.clone(),
+            endpoint: self.endpoint.name().to_string(),
+            requested_model: self.requested_model.clone(),
+            provider: self.provider.clone(),
+            model: self.model.clone(),
+            provider_request_id: self.provider_request_id.clone(),
+            stream: self.stream,
+            status: self.status,
+            error_code: self.error.as_ref().map(|e| e.code.clone()),
+            error_message: self.error.as_ref().map(|e| e.message.clone()),
+            latency_ms: since(self.finished_ms, Some(self.started_ms)),
+            upstream_latency_ms: since(self.upstream_headers_ms, self.upstream_started_ms),
+            ttft_ms: since(self.first_token_ms, Some(self.started_ms)),
+            prompt_tokens: usage.map(|u| u.prompt_tokens),
+            completion_tokens: usage.map(|u| u.completion_tokens),
+            cached_tokens: usage.map(|u| u.cached_tokens),
+            cache_creation_tokens: usage.map(|u| u.cache_creation_tokens),
+            reasoning_tokens: usage.map(|u| u.reasoning_tokens),
+            cost_nanos: self.cost.map(|c| c.0),
+            cache_status: None,
+            cost_saved_nanos: None,
+            router_id: None,
+            target: self.provider.as_ref().zip(self.model.as_ref()).map(|(p, m)| format!("{p}/{m}")),
+            attempts: self.attempts.clone(),
+            policy: self.policy.clone(),
+            request_body_key: None,
+            response_body_key: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> RequestContext {
+        RequestContext::new("req-1".into(), 1_000, Endpoint::ChatCompletions, ClientMeta::default())
+    }
+
+    #[test]
+    fn unauthenticated_requests_have_no_record() {
+        assert!(ctx().to_log_record().is_none());
+    }
+
+    #[test]
+    fn record_carries_timings_usage_and_cost() {
+        let mut c = ctx();
+        c.workspace_id = Some("ws_1".into());
+        c.key_id = Some("vk_1".into());
+        c.provider = Some("openai".into());
+        c.model = Some("gpt-4o".into());
+        c.upstream_started_ms = Some(1_010);
+        c.upstream_headers_ms = Some(1_110);
+        c.first_token_ms = Some(1_120);
+        c.finished_ms = Some(1_300);
+        c.status = 200;
+        c.usage = Some(Usage { prompt_tokens: 10, completion_tokens: 5, ..Default::default() });
+        c.cost = Some(Nanos(42));
+        c.meta.properties = vec![("team".into(), "search".into())];
+        let r = c.to_log_record().unwrap();
+        assert_eq!(r.latency_ms, Some(300));
+        assert_eq!(r.upstream_latency_ms, Some(100));
+        assert_eq!(r.ttft_ms, Some(120));
+        assert_eq!(r.prompt_tokens, Some(10));
+        assert_eq!(r.cost_nanos, Some(42));
+        assert_eq!(r.target.as_deref(), Some("openai/gpt-4o"));
+        assert_eq!(r.endpoint, "chat");
+        assert_eq!(r.properties.as_deref(), Some(r#"{"team":"search"}"#));
+    }
+
+    #[test]
+    fn failures_record_code_and_status() {
+        let mut c = ctx();
+        c.workspace_id = Some("ws_1".into());
+        c.fail(&GatewayError::not_found("model_not_found", "nope"), 1_005);
+        let r = c.to_log_record().unwrap();
+        assert_eq!(r.status, 404);
+        assert_eq!(r.error_code.as_deref(), Some("model_not_found"));
+        assert_eq!(r.latency_ms, Some(5));
+    }
+}

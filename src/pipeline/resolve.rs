@@ -1,0 +1,156 @@
+//! Stage 2: model name → provider, upstream model id, credential and base
+//! URL; refused here when the provider cannot serve the endpoint, the key's
+//! policy forbids the model, or the workspace has no credential for it.
+
+use crate::api::error::{GatewayError, GatewayResult};
+use crate::api::routes::Endpoint;
+use crate::auth::principal::Principal;
+use crate::catalog::resolve::{resolve, Resolved};
+use crate::catalog::Catalog;
+use crate::governance::policy;
+use crate::store::records::{ProviderCredential, WorkspaceConfig, UNDECRYPTABLE};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Selected<'a> {
+    pub resolved: Resolved<'a>,
+    pub credential: Option<&'a ProviderCredential>,
+    pub base_url: &'a str,
+}
+
+impl Selected<'_> {
+    pub fn secret(&self) -> Option<&str> {
+        self.credential.and_then(|c| c.secret.as_deref())
+    }
+}
+
+pub fn select<'a>(
+    catalog: &'a Catalog,
+    workspace: &'a WorkspaceConfig,
+    principal: &Principal,
+    endpoint: &Endpoint,
+    model: &'a str,
+) -> GatewayResult<Selected<'a>> {
+    let resolved = resolve(catalog, &[], model)?;
+    let provider = resolved.provider;
+    if !provider.serves(endpoint.name()) {
+        return Err(GatewayError::invalid_request(
+            "unsupported_for_provider",
+            format!("Provider '{}' does not serve the {} endpoint.", provider.id, endpoint.name()),
+        )
+        .with_param("model"));
+    }
+    policy::check_model(principal, &provider.id, resolved.model_id)?;
+
+    let credential = workspace.credential_for(&provider.id);
+    if credential.is_none() && provider.needs_key() {
+        return Err(GatewayError::invalid_request(
+            "provider_not_configured",
+            format!(
+                "This workspace has no key for provider '{}'. An administrator can add one with \
+                 POST /admin/workspaces/{{workspace}}/provider-keys.",
+                provider.id
+            ),
+        )
+        .with_param("model"));
+    }
+    if credential.and_then(|c| c.secret.as_deref()) == Some(UNDECRYPTABLE) {
+        return Err(GatewayError::new(
+            500,
+            crate::api::error::ErrorType::ApiError,
+            "provider_key_unusable",
+            format!(
+                "The workspace's key for provider '{}' cannot be decrypted by this deployment; \
+                 an administrator must enter it again.",
+                provider.id
+            ),
+        ));
+    }
+    let base_url = credential.and_then(|c| c.base_url.as_deref()).unwrap_or(&provider.base_url);
+    Ok(Selected { resolved, credential, base_url })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::catalog;
+
+    fn principal() -> Principal {
+        Principal {
+            key_id: "vk_1".into(),
+            workspace_id: "ws_1".into(),
+            key_name: String::new(),
+            agent_id: None,
+            department: None,
+            allowed_models: None,
+            allowed_providers: None,
+            rate_limit: None,
+            policy: serde_json::json!({}),
+            expires_at: None,
+            revoked_at: None,
+        }
+    }
+
+    fn workspace(secret: &str, base_url: Option<&str>) -> WorkspaceConfig {
+        WorkspaceConfig {
+            workspace_id: "ws_1".into(),
+            credentials: vec![ProviderCredential {
+                id: "pk_1".into(),
+                provider: "openai".into(),
+                name: String::new(),
+                secret: Some(secret.into()),
+                base_url: base_url.map(str::to_string),
+                config: serde_json::json!({}),
+            }],
+        }
+    }
+
+    #[test]
+    fn credential_and_base_url_override() {
+        let ws = workspace("sk-1", Some("http://127.0.0.1:9/v1"));
+        let s = select(catalog(), &ws, &principal(), &Endpoint::ChatCompletions, "gpt-4o").unwrap();
+        assert_eq!(s.resolved.provider.id, "openai");
+        assert_eq!(s.secret(), Some("sk-1"));
+        assert_eq!(s.base_url, "http://127.0.0.1:9/v1");
+        let ws = workspace("sk-1", None);
+        let s = select(catalog(), &ws, &principal(), &Endpoint::ChatCompletions, "gpt-4o").unwrap();
+        assert_eq!(s.base_url, "https://api.openai.com/v1");
+    }
+
+    #[test]
+    fn missing_credential_is_a_clear_400() {
+        let ws = workspace("sk-1", None);
+        let e = select(catalog(), &ws, &principal(), &Endpoint::ChatCompletions, "mistral/mistral-large-latest").unwrap_err();
+        assert_eq!((e.status, e.code.as_str()), (400, "provider_not_configured"));
+    }
+
+    #[test]
+    fn keyless_self_hosted_providers_need_no_credential() {
+        let ws = workspace("sk-1", None);
+        let s = select(catalog(), &ws, &principal(), &Endpoint::ChatCompletions, "ollama/llama3").unwrap();
+        assert!(s.credential.is_none());
+        assert_eq!(s.base_url, "http://localhost:11434/v1");
+    }
+
+    #[test]
+    fn endpoint_support_is_checked() {
+        let ws = workspace("sk-1", None);
+        let e = select(catalog(), &ws, &principal(), &Endpoint::Embeddings, "perplexity/sonar").unwrap_err();
+        assert_eq!(e.code, "unsupported_for_provider");
+    }
+
+    #[test]
+    fn policy_is_applied() {
+        let ws = workspace("sk-1", None);
+        let mut p = principal();
+        p.allowed_models = Some(vec!["gpt-4o-mini".into()]);
+        let e = select(catalog(), &ws, &p, &Endpoint::ChatCompletions, "gpt-4o").unwrap_err();
+        assert_eq!(e.status, 403);
+    }
+
+    #[test]
+    fn undecryptable_keys_are_reported_not_sent() {
+        let ws = workspace(UNDECRYPTABLE, None);
+        let e = select(catalog(), &ws, &principal(), &Endpoint::ChatCompletions, "gpt-4o").unwrap_err();
+        assert_eq!(e.code, "provider_key_unusable");
+    }
+}

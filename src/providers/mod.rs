@@ -1,0 +1,54 @@
+//! Provider adapters: building the upstream request for a resolved target,
+//! reading usage from the answer, translating streams and errors.
+//!
+//! Everything here is pure: the edge (`pipeline::dispatch`) executes the
+//! `UpstreamRequest` with `fetch` and feeds the bytes back in.
+
+pub mod auth;
+pub mod openai_compat;
+pub mod sse;
+pub mod upstream_error;
+pub mod usage;
+
+use crate::catalog::ProviderSpec;
+
+/// An HTTP request ready to send to a provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpstreamRequest {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl UpstreamRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Where one attempt goes: the provider, the model id it knows, the base URL
+/// (a provider key may override the catalog's) and the credential.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub provider: &'a ProviderSpec,
+    pub model_id: &'a str,
+    pub base_url: &'a str,
+    pub secret: Option<&'a str>,
+}
+
+/// Joins a base URL and a path without doubling or dropping the slash.
+pub fn join_url(base: &str, path: &str) -> String {
+    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_joining() {
+        assert_eq!(join_url("https://a/v1", "/chat/completions"), "https://a/v1/chat/completions");
+        assert_eq!(join_url("https://a/v1/", "chat/completions"), "https://a/v1/chat/completions");
+    }
+}

@@ -1,0 +1,32 @@
+//! Deployment configuration read from `[vars]` and secrets in wrangler.toml.
+
+use worker::Env;
+
+pub struct Config {
+    pub max_body_bytes: usize,
+    pub config_cache_ttl_ms: u64,
+    pub upstream_timeout_ms: u64,
+}
+
+fn var_u64(env: &Env, name: &str, default: u64) -> u64 {
+    env.var(name).ok().and_then(|v| v.to_string().trim().parse().ok()).unwrap_or(default)
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Config {
+        Config {
+            max_body_bytes: var_u64(env, "MAX_BODY_BYTES", 10 * 1024 * 1024) as usize,
+            config_cache_ttl_ms: var_u64(env, "CONFIG_CACHE_TTL_SECONDS", 5) * 1000,
+            upstream_timeout_ms: var_u64(env, "UPSTREAM_TIMEOUT_MS", 120_000),
+        }
+    }
+}
+
+/// A secret (or, in local dev, a var) by name; `None` when unset or empty.
+pub fn secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}

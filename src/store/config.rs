@@ -1,0 +1,147 @@
+//! What every request reads — its key, its workspace's credentials, the
+//! custom domain it came in on — cached in the isolate for
+//! `CONFIG_CACHE_TTL_SECONDS`, so a hot request makes no D1 round trip.
+//! Admin writes in this isolate invalidate at once; other isolates see the
+//! change when their entry expires.
+
+use super::d1;
+use super::records::{ProviderCredential, ProviderKeyRow, WorkspaceConfig, UNDECRYPTABLE};
+use super::ttl_cache::TtlCache;
+use crate::api::error::{ErrorType, GatewayError, GatewayResult};
+use crate::auth::principal::{self, KeyRow, Principal};
+use crate::auth::secrets::EncryptionKey;
+use crate::auth::virtual_key;
+use crate::runtime::config::{secret, Config};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use worker::Env;
+
+thread_local! {
+    static KEYS: RefCell<TtlCache<Option<Rc<Principal>>>> = RefCell::new(TtlCache::new(10_000));
+    static DOMAINS: RefCell<TtlCache<Option<String>>> = RefCell::new(TtlCache::new(1_000));
+    static WORKSPACES: RefCell<TtlCache<Rc<WorkspaceConfig>>> = RefCell::new(TtlCache::new(1_000));
+}
+
+pub fn store_unavailable() -> GatewayError {
+    GatewayError::new(
+        503,
+        ErrorType::ApiError,
+        "config_store_unavailable",
+        "The gateway could not read its configuration. Retry shortly.",
+    )
+    .with_retry_after(1)
+}
+
+/// The caller behind a bearer token, or 401.
+pub async fn principal_by_token(env: &Env, cfg: &Config, token: &str, now: u64) -> GatewayResult<Rc<Principal>> {
+    if !virtual_key::is_well_formed(token) {
+        return Err(principal::invalid_key());
+    }
+    let hash = virtual_key::hash(token);
+    let cached = KEYS.with(|c| c.borrow().get(&hash, now));
+    let found = match cached {
+        Some(entry) => entry,
+        None => {
+            let row: Option<KeyRow> = d1::db(env)
+                .map_err(|_| store_unavailable())?
+                .prepare(
+                    "SELECT id, workspace_id, name, agent_id, department, allowed_models, allowed_providers, \
+                     rate_limit, policy, expires_at, revoked_at FROM virtual_keys WHERE key_hash = ?1",
+                )
+                .bind(&[JsValue::from_str(&hash)])
+                .map_err(|_| store_unavailable())?
+                .first(None)
+                .await
+                .map_err(|_| store_unavailable())?;
+            let entry = row.map(|r| Rc::new(Principal::from(r)));
+            KEYS.with(|c| c.borrow_mut().insert(hash, entry.clone(), now, cfg.config_cache_ttl_ms));
+            entry
+        }
+    };
+    let principal = found.ok_or_else(principal::invalid_key)?;
+    principal.check_usable(now)?;
+    Ok(principal)
+}
+
+/// The workspace a custom hostname belongs to (`None` for other hosts).
+pub async fn workspace_for_host(env: &Env, cfg: &Config, host: &str, now: u64) -> GatewayResult<Option<String>> {
+    let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+    if let Some(hit) = DOMAINS.with(|c| c.borrow().get(&host, now)) {
+        return Ok(hit);
+    }
+    #[derive(serde::Deserialize)]
+    struct Row {
+        workspace_id: String,
+    }
+    let row: Option<Row> = d1::db(env)
+        .map_err(|_| store_unavailable())?
+        .prepare("SELECT workspace_id FROM custom_domains WHERE hostname = ?1")
+        .bind(&[JsValue::from_str(&host)])
+        .map_err(|_| store_unavailable())?
+        .first(None)
+        .await
+        .map_err(|_| store_unavailable())?;
+    let ws = row.map(|r| r.workspace_id);
+    DOMAINS.with(|c| c.borrow_mut().insert(host, ws.clone(), now, cfg.config_cache_ttl_ms));
+    Ok(ws)
+}
+
+/// The workspace's provider credentials, decrypted.
+pub async fn workspace_config(env: &Env, cfg: &Config, workspace_id: &str, now: u64) -> GatewayResult<Rc<WorkspaceConfig>> {
+    if let Some(hit) = WORKSPACES.with(|c| c.borrow().get(workspace_id, now)) {
+        return Ok(hit);
+    }
+    let rows: Vec<ProviderKeyRow> = d1::db(env)
+        .map_err(|_| store_unavailable())?
+        .prepare(
+            "SELECT id, provider, name, encrypted_key, base_url, config FROM provider_keys \
+             WHERE workspace_id = ?1 AND enabled = 1 ORDER BY created_at, id",
+        )
+        .bind(&[JsValue::from_str(workspace_id)])
+        .map_err(|_| store_unavailable())?
+        .all()
+        .await
+        .and_then(|r| r.results())
+        .map_err(|_| store_unavailable())?;
+    let key = secret(env, "PROVIDER_KEY_ENCRYPTION_KEY").and_then(|s| EncryptionKey::from_secret(&s).ok());
+    let credentials = rows
+        .into_iter()
+        .map(|row| {
+            let secret = row.encrypted_key.as_deref().map(|sealed| {
+                key.as_ref()
+                    .and_then(|k| k.decrypt(sealed, &row.id).ok())
+                    .unwrap_or_else(|| UNDECRYPTABLE.to_string())
+            });
+            ProviderCredential {
+                config: row.config.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default(),
+                id: row.id,
+                provider: row.provider,
+                name: row.name,
+                secret,
+                base_url: row.base_url,
+            }
+        })
+        .collect();
+    let config = Rc::new(WorkspaceConfig { workspace_id: workspace_id.to_string(), credentials });
+    WORKSPACES.with(|c| c.borrow_mut().insert(workspace_id.to_string(), config.clone(), now, cfg.config_cache_ttl_ms));
+    Ok(config)
+}
+
+pub fn invalidate_key_hash(hash: &str) {
+    KEYS.with(|c| c.borrow_mut().remove(hash));
+}
+
+pub fn invalidate_workspace(workspace_id: &str) {
+    WORKSPACES.with(|c| c.borrow_mut().remove(workspace_id));
+}
+
+pub fn invalidate_domain(host: &str) {
+    DOMAINS.with(|c| c.borrow_mut().remove(&host.to_ascii_lowercase()));
+}
+
+/// Drops every cached key: used when a key is revoked by id (the cache is
+/// keyed by hash, which the admin path does not have).
+pub fn invalidate_all_keys() {
+    KEYS.with(|c| *c.borrow_mut() = TtlCache::new(10_000));
+}

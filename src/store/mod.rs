@@ -1,0 +1,12 @@
+//! D1 access and the isolate-level config cache.
+//!
+//! `records` and `ttl_cache` are pure; `d1` and `config` talk to D1 and
+//! exist only in the worker build.
+
+pub mod records;
+pub mod ttl_cache;
+
+#[cfg(target_arch = "wasm32")]
+pub mod config;
+#[cfg(target_arch = "wasm32")]
+pub mod d1;

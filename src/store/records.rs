@@ -1,0 +1,78 @@
+//! Rows the hot path reads from D1, and what they become once checked.
+
+use serde::Deserialize;
+
+/// A `provider_keys` row as D1 returns it (secret still encrypted).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProviderKeyRow {
+    pub id: String,
+    pub provider: String,
+    #[serde(default)]
+    pub name: String,
+    pub encrypted_key: Option<String>,
+    pub base_url: Option<String>,
+    pub config: Option<String>,
+}
+
+/// Kept in place of a secret this deployment cannot decrypt (wrong or
+/// rotated `PROVIDER_KEY_ENCRYPTION_KEY`), so the request can say so.
+pub const UNDECRYPTABLE: &str = "\u{0}undecryptable";
+
+/// A usable provider credential of a workspace, decrypted in memory only.
+#[derive(Clone)]
+pub struct ProviderCredential {
+    pub id: String,
+    pub provider: String,
+    pub name: String,
+    pub secret: Option<String>,
+    pub base_url: Option<String>,
+    pub config: serde_json::Value,
+}
+
+// Hand-written so that a secret can never reach a log through `{:?}`.
+impl std::fmt::Debug for ProviderCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderCredential")
+            .field("id", &self.id)
+            .field("provider", &self.provider)
+            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+/// What a workspace's requests need besides the key: its provider credentials.
+#[derive(Debug, Clone, Default)]
+pub struct WorkspaceConfig {
+    pub workspace_id: String,
+    pub credentials: Vec<ProviderCredential>,
+}
+
+impl WorkspaceConfig {
+    /// The first enabled credential for a provider (rows come oldest first).
+    pub fn credential_for(&self, provider: &str) -> Option<&ProviderCredential> {
+        self.credentials.iter().find(|c| c.provider == provider)
+    }
+
+    pub fn has_provider(&self, provider: &str) -> bool {
+        self.credential_for(provider).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_secret() {
+        let c = ProviderCredential {
+            id: "pk_1".into(),
+            provider: "openai".into(),
+            name: String::new(),
+            secret: Some("sk-live-123".into()),
+            base_url: None,
+            config: serde_json::json!({}),
+        };
+        assert!(!format!("{c:?}").contains("sk-live"));
+    }
+}

@@ -1,0 +1,3 @@
+//! Small pure helpers shared by several modules.
+
+pub mod json_object;

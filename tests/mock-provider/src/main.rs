@@ -1,0 +1,243 @@
+//! A scriptable LLM provider on loopback for the gateway's tests and
+//! benchmarks. It speaks the providers' real wire formats and records every
+//! request it receives.
+//!
+//! Usage: mock-provider [--port N]   (0 or absent: any free port)
+//! Prints `mock-provider listening on http://127.0.0.1:<port>` when ready.
+//!
+//! Control endpoints:
+//!   GET  /_mock/requests[?tag=T]   requests received (JSON, newest last)
+//!   GET  /_mock/stats?tag=T        {count, in_flight, max_in_flight}
+//!   POST /_mock/script             {"tag": T, "behaviours": [Behaviour, …]} queued per request
+//!   POST /_mock/reset              forget requests and scripts
+//! Behaviour from the base URL: http://127.0.0.1:<port>/~tag=a,status=500/v1 (see behaviour.rs).
+
+mod behaviour;
+mod conversation;
+mod openai;
+mod output;
+mod state;
+mod text;
+
+use behaviour::{parse_directives, Behaviour};
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full};
+use hyper::body::{Body, Frame, Incoming};
+use hyper::{Request, Response};
+use output::Output;
+use serde_json::{json, Value};
+use state::{Recorded, State};
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+type HttpBody = BoxBody<Bytes, std::io::Error>;
+
+/// A response body fed by a channel; an `Err` item breaks the connection.
+struct ChannelBody(mpsc::Receiver<Result<Bytes, std::io::Error>>);
+
+impl Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        self.0.poll_recv(cx).map(|item| item.map(|r| r.map(Frame::data)))
+    }
+}
+
+fn full(status: u16, content_type: &str, body: Vec<u8>, headers: &[(String, String)]) -> Response<HttpBody> {
+    let mut b = Response::builder().status(status).header("content-type", content_type);
+    for (k, v) in headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    b.body(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed())
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()).map_err(|never| match never {}).boxed()))
+}
+
+fn json_response(status: u16, v: &Value) -> Response<HttpBody> {
+    full(status, "application/json", v.to_string().into_bytes(), &[])
+}
+
+/// Splits `/~directives/rest` into the directives and `/rest`.
+fn split_path(path: &str) -> (Option<&str>, &str) {
+    match path.strip_prefix("/~") {
+        Some(rest) => match rest.find('/') {
+            Some(i) => (Some(&rest[..i]), &rest[i..]),
+            None => (Some(rest), "/"),
+        },
+        None => (None, path),
+    }
+}
+
+async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<HttpBody>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let raw_path = parts.uri.path().to_string();
+    let query = parts.uri.query().map(str::to_string);
+    let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let json_body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+
+    let (directive_text, path) = split_path(&raw_path);
+    let directives = match directive_text.map(parse_directives).transpose() {
+        Ok(d) => d.unwrap_or_default(),
+        Err(e) => return Ok(json_response(400, &json!({"error": {"message": e, "type": "mock_usage"}}))),
+    };
+    if let Some(control) = path.strip_prefix("/_mock/") {
+        return Ok(control_endpoint(&state, parts.method.as_str(), control, query.as_deref(), &json_body));
+    }
+
+    let tag = directives.tag.clone().unwrap_or_else(|| "default".to_string());
+    state.record(Recorded {
+        seq: 0,
+        tag: Some(tag.clone()),
+        method: parts.method.to_string(),
+        path: path.to_string(),
+        query: query.clone(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect(),
+        body: json_body.clone(),
+    });
+    let guard = state.enter(&tag);
+    let behaviour: Behaviour = state.next_scripted(&tag).unwrap_or(directives.behaviour);
+    let request_id = format!("req_mock_{}", state.recorded.lock().map(|r| r.len()).unwrap_or(0));
+
+    if behaviour.hang {
+        // Answer never; the client's timeout (or disconnect) ends this.
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+    if behaviour.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(behaviour.latency_ms)).await;
+    }
+
+    let output = match behaviour.status {
+        Some(status) if status >= 400 => {
+            let message = behaviour.message.clone().unwrap_or_else(|| format!("mock failure with status {status}"));
+            let kind = if status == 429 { "rate_limit_error" } else if status >= 500 { "server_error" } else { "invalid_request_error" };
+            let mut o = openai::error(status, &message, kind);
+            if let (Output::Json { headers, .. }, Some(secs)) = (&mut o, behaviour.retry_after) {
+                headers.push(("retry-after".into(), secs.to_string()));
+            }
+            o
+        }
+        _ => route(parts.method.as_str(), path, &json_body, behaviour.content.as_deref(), &request_id),
+    };
+
+    Ok(match output {
+        Output::Json { status, body, mut headers } => {
+            headers.push(("x-request-id".into(), request_id));
+            drop(guard);
+            full(status, "application/json", body.to_string().into_bytes(), &headers)
+        }
+        Output::Stream { content_type, chunks } => {
+            let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(16);
+            let delay = behaviour.chunk_delay_ms;
+            let cut_after = behaviour.cut_after;
+            tokio::spawn(async move {
+                let _guard = guard;
+                for (i, chunk) in chunks.into_iter().enumerate() {
+                    if cut_after == Some(i) {
+                        let _ = tx.send(Err(std::io::Error::other("mock cut the stream"))).await;
+                        return;
+                    }
+                    if i > 0 && delay > 0 {
+                        tokio::time::sleep(Duration::from_millis(delay)).await;
+                    }
+                    if tx.send(Ok(Bytes::from(chunk))).await.is_err() {
+                        return; // client went away
+                    }
+                }
+            });
+            Response::builder()
+                .status(200)
+                .header("content-type", content_type)
+                .header("cache-control", "no-cache")
+                .header("x-request-id", request_id)
+                .body(ChannelBody(rx).boxed())
+                .unwrap_or_else(|_| json_response(500, &json!({})))
+        }
+    })
+}
+
+/// Dispatches a provider endpoint by method and path.
+fn route(method: &str, path: &str, body: &Value, content: Option<&str>, request_id: &str) -> Output {
+    let path = path.trim_end_matches('/');
+    match (method, path) {
+        ("POST", p) if p.ends_with("/chat/completions") => openai::chat(body, content, request_id),
+        ("POST", p) if p.ends_with("/completions") => openai::completions(body, content, request_id),
+        ("POST", p) if p.ends_with("/embeddings") => openai::embeddings(body),
+        ("GET", p) if p.ends_with("/models") => openai::models(),
+        _ => openai::error(404, &format!("mock has no endpoint {method} {path}"), "invalid_request_error"),
+    }
+}
+
+fn query_tag(query: Option<&str>) -> Option<String> {
+    query?.split('&').find_map(|kv| kv.strip_prefix("tag=")).map(str::to_string)
+}
+
+fn control_endpoint(state: &Arc<State>, method: &str, op: &str, query: Option<&str>, body: &Value) -> Response<HttpBody> {
+    let tag = query_tag(query);
+    match (method, op) {
+        ("GET", "requests") => {
+            let rec = state.recorded.lock().map(|r| r.clone()).unwrap_or_default();
+            let list: Vec<_> = rec.into_iter().filter(|r| tag.is_none() || r.tag == tag).collect();
+            json_response(200, &json!({ "requests": list }))
+        }
+        ("GET", "stats") => {
+            let t = tag.unwrap_or_else(|| "default".into());
+            let count = state.recorded.lock().map(|r| r.iter().filter(|x| x.tag.as_deref() == Some(&t)).count()).unwrap_or(0);
+            let (now, max) = state.concurrency(&t);
+            json_response(200, &json!({"tag": t, "count": count, "in_flight": now, "max_in_flight": max}))
+        }
+        ("POST", "script") => {
+            let tag = body.get("tag").and_then(Value::as_str).unwrap_or("default").to_string();
+            let list: Result<Vec<Behaviour>, _> =
+                serde_json::from_value(body.get("behaviours").cloned().unwrap_or(json!([])));
+            match list {
+                Ok(list) => {
+                    let n = list.len();
+                    if let Ok(mut s) = state.scripts.lock() {
+                        s.entry(tag.clone()).or_default().extend(list);
+                    }
+                    json_response(200, &json!({"tag": tag, "queued": n}))
+                }
+                Err(e) => json_response(400, &json!({"error": {"message": e.to_string()}})),
+            }
+        }
+        ("POST", "reset") => {
+            state.reset();
+            json_response(200, &json!({"reset": true}))
+        }
+        _ => json_response(404, &json!({"error": {"message": format!("unknown control {method} {op}")}})),
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let port: u16 = args
+        .iter()
+        .position(|a| a == "--port")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("mock-provider listening on http://{}", listener.local_addr()?);
+    let state = Arc::new(State::default());
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        tokio::spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let service = hyper::service::service_fn(move |req| handle(req, state.clone()));
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+        });
+    }
+}
