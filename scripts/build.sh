@@ -11,8 +11,17 @@ profile=--release
 
 [ "${ALEPHANT_SKIP_SETUP:-0}" = 1 ] || "$ROOT/scripts/setup.sh"
 
-step "building the worker ($profile, $(wasm_toolchain_kind) toolchain)"
 cd "$ROOT"
+# Up to date when the last build of this profile is newer than every input.
+stamp="build/.built$profile"
+if [ -f "$stamp" ] && [ -f build/index.js ] && [ -f build/index_bg.wasm ] &&
+  [ -z "$(find src providers build.rs Cargo.toml Cargo.lock scripts/build.sh -newer "$stamp" -print -quit)" ]; then
+  note "worker build is up to date ($stamp)"
+  exit 0
+fi
+
+step "building the worker ($profile, $(wasm_toolchain_kind) toolchain)"
+rm -f build/.built-*
 # The wasm build gets its own target dir: on Debian machines it uses a
 # different compiler than native `cargo test`, and sharing one dir would
 # make each invalidate the other's build cache.
@@ -32,6 +41,7 @@ if [ "$profile" = --release ]; then
     --enable-multivalue --enable-reference-types --enable-exception-handling
 fi
 
+touch "$stamp"
 wasm_gz=$(gzip -9 -c build/index_bg.wasm | wc -c)
 js_gz=$(gzip -9 -c build/index.js | wc -c)
 note "build/index_bg.wasm $(wc -c < build/index_bg.wasm) bytes ($wasm_gz gzip), build/index.js $js_gz gzip"

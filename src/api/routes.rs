@@ -80,11 +80,33 @@ fn unified(method: &str, rest: &[&str], path: &str) -> Result<Route, GatewayErro
         ["images", "generations"] => Endpoint::ImagesGenerations,
         ["models"] => return expect(method, "GET", Route::Unified(Endpoint::ListModels)),
         ["models", id @ ..] if !id.is_empty() => {
-            return expect(method, "GET", Route::Unified(Endpoint::RetrieveModel(id.join("/"))))
+            // SDKs percent-encode the '/' inside `provider/model` ids.
+            let id = percent_decode(&id.join("/"));
+            return expect(method, "GET", Route::Unified(Endpoint::RetrieveModel(id)));
         }
         _ => return Err(not_found(path)),
     };
     expect(method, "POST", Route::Unified(endpoint))
+}
+
+/// Decodes `%XX` escapes (invalid ones are kept as they are).
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn expect(method: &str, allowed: &str, route: Route) -> Result<Route, GatewayError> {
@@ -123,6 +145,16 @@ mod tests {
             route("GET", "/v1/models/anthropic/claude-sonnet-4"),
             Ok(Route::Unified(Endpoint::RetrieveModel("anthropic/claude-sonnet-4".into())))
         );
+    }
+
+    #[test]
+    fn encoded_model_ids_are_decoded() {
+        assert_eq!(
+            route("GET", "/v1/models/openai%2Fgpt-4o"),
+            Ok(Route::Unified(Endpoint::RetrieveModel("openai/gpt-4o".into())))
+        );
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("%zz%41"), "%zzA");
     }
 
     #[test]

@@ -264,9 +264,9 @@ mod tests {
         assert_eq!(ok.provider, "together");
         assert_eq!(ok.key.as_deref(), Some("sk-1"));
         assert_eq!(ok.base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
-        let e = parse::<CreateProviderKey>(br#"{"provider":"nope","key":"k"}"#).unwrap().validate().unwrap_err();
+        let e = parse::<CreateProviderKey>(br#"{"provider":"nope","key":"k"}"#).unwrap().validate().err().unwrap();
         assert_eq!(e.param.as_deref(), Some("provider"));
-        let e = parse::<CreateProviderKey>(br#"{"provider":"openai"}"#).unwrap().validate().unwrap_err();
+        let e = parse::<CreateProviderKey>(br#"{"provider":"openai"}"#).unwrap().validate().err().unwrap();
         assert_eq!(e.param.as_deref(), Some("key"));
         assert!(parse::<CreateProviderKey>(br#"{"provider":"ollama","base_url":"http://gpu:11434/v1"}"#)
             .unwrap()
@@ -275,7 +275,8 @@ mod tests {
         let e = parse::<CreateProviderKey>(br#"{"provider":"openai","key":"k","base_url":"ftp://x"}"#)
             .unwrap()
             .validate()
-            .unwrap_err();
+            .err()
+            .unwrap();
         assert_eq!(e.param.as_deref(), Some("base_url"));
     }
 
@@ -286,11 +287,11 @@ mod tests {
             .validate(0)
             .unwrap();
         assert_eq!(v.allowed_models, Some(vec!["gpt-4o*".to_string()]));
-        let e = parse::<CreateVirtualKey>(br#"{"expires_at":5}"#).unwrap().validate(10).unwrap_err();
+        let e = parse::<CreateVirtualKey>(br#"{"expires_at":5}"#).unwrap().validate(10).err().unwrap();
         assert_eq!(e.param.as_deref(), Some("expires_at"));
-        let e = parse::<CreateVirtualKey>(br#"{"rate_limit":"lots"}"#).unwrap().validate(0).unwrap_err();
+        let e = parse::<CreateVirtualKey>(br#"{"rate_limit":"lots"}"#).unwrap().validate(0).err().unwrap();
         assert_eq!(e.param.as_deref(), Some("rate_limit"));
-        let e = parse::<CreateVirtualKey>(br#"{"allowed_models":[""]}"#).unwrap().validate(0).unwrap_err();
+        let e = parse::<CreateVirtualKey>(br#"{"allowed_models":[""]}"#).unwrap().validate(0).err().unwrap();
         assert_eq!(e.param.as_deref(), Some("allowed_models"));
     }
 

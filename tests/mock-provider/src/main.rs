@@ -140,6 +140,9 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Ht
                 let _guard = guard;
                 for (i, chunk) in chunks.into_iter().enumerate() {
                     if cut_after == Some(i) {
+                        // Let hyper flush what was sent before breaking the
+                        // connection, so the client sees a partial stream.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
                         let _ = tx.send(Err(std::io::Error::other("mock cut the stream"))).await;
                         return;
                     }

@@ -1,0 +1,64 @@
+// The running gateway and mock for a test file, as started by run.mjs, and
+// helpers to provision a workspace through the admin API.
+
+import OpenAI from 'openai';
+import { randomUUID } from 'node:crypto';
+import { Mock } from './mock.mjs';
+import { waitFor } from './processes.mjs';
+
+export const GATEWAY = process.env.GATEWAY_URL;
+export const MASTER_KEY = process.env.GATEWAY_MASTER_KEY;
+export const STATE_DIR = process.env.GATEWAY_STATE_DIR;
+export const mock = new Mock(process.env.MOCK_URL);
+
+if (!GATEWAY || !MASTER_KEY || !process.env.MOCK_URL) {
+  throw new Error('run integration tests through tests/integration/run.mjs (scripts/test.sh)');
+}
+
+/** Calls the admin API; throws with the body on unexpected status. */
+export async function admin(method, path, body, { expect = [200, 201], key = MASTER_KEY, raw = false } = {}) {
+  const r = await fetch(`${GATEWAY}/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await r.json();
+  if (raw) return { status: r.status, body: json, headers: r.headers };
+  if (!expect.includes(r.status)) throw new Error(`${method} /admin${path} → ${r.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** A unique tag per test, so mock request logs never mix. */
+export function tag(prefix = 't') {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * A fresh workspace with provider keys pointing at the mock and one virtual
+ * key. `providers` maps provider id → { tag, directives, key, baseUrl }.
+ */
+export async function workspace({ providers = { openai: {} }, keyOptions = {}, name = 'test' } = {}) {
+  const ws = await admin('POST', '/workspaces', { name });
+  const tags = {};
+  for (const [provider, opts] of Object.entries(providers)) {
+    const t = opts.tag ?? tag(provider);
+    tags[provider] = t;
+    await admin('POST', `/workspaces/${ws.id}/provider-keys`, {
+      provider,
+      key: opts.key ?? `sk-${provider}-secret-${t}`,
+      base_url: opts.baseUrl ?? mock.baseUrl(t, opts.directives, opts.suffix),
+      ...(opts.config ? { config: opts.config } : {}),
+    });
+  }
+  const vk = await admin('POST', `/workspaces/${ws.id}/virtual-keys`, { name: 'test key', ...keyOptions });
+  const client = new OpenAI({ apiKey: vk.key, baseURL: `${GATEWAY}/v1`, maxRetries: 0 });
+  return { workspace: ws, key: vk, tags, client };
+}
+
+/** The request log row for a request id, once the queue consumer wrote it. */
+export async function logRow(workspaceId, id, { timeoutMs = 30_000 } = {}) {
+  return waitFor(async () => {
+    const r = await admin('GET', `/workspaces/${workspaceId}/logs/${id}`, undefined, { raw: true });
+    return r.status === 200 ? r.body : null;
+  }, { timeoutMs, what: `log row ${id}` });
+}
