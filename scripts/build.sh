@@ -2,6 +2,7 @@
 # Builds the worker into build/ (index.js + index_bg.wasm).
 #
 # Usage: scripts/build.sh [--dev]     (release by default)
+# ALEPHANT_KEEP_NAMES=1 keeps wasm function names (for CPU profiles).
 # Runs scripts/setup.sh first unless ALEPHANT_SKIP_SETUP=1 (set by the
 # scripts that already ran it, and for wrangler's rebuild-on-change).
 source "$(dirname "$0")/lib.sh"
@@ -32,7 +33,7 @@ with_wasm_env env \
   WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt" \
   worker-build "$profile"
 
-if [ "$profile" = --release ]; then
+if [ "$profile" = --release ] && [ "${ALEPHANT_KEEP_NAMES:-0}" != 1 ]; then
   # worker-build keeps the wasm names section (--debuginfo) for readable
   # stack traces; panic messages already carry file:line, so the release
   # bundle drops it: about a tenth of the compressed size.
