@@ -194,7 +194,8 @@ impl Catalog {
     }
 }
 
-const BUNDLE: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.json"));
+/// The catalog as compiled in: a JSON array of provider files.
+pub const BUNDLE: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.json"));
 
 /// The compiled-in catalog. `build.rs` has already checked that every file
 /// parses, so a failure here means the bundle and this code disagree: the

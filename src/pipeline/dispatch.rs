@@ -10,7 +10,7 @@ use crate::api::routes::Endpoint;
 use crate::observe::log_record::Attempt;
 use crate::providers::openai_compat::request::{self as openai_request, StreamPlan};
 use crate::providers::{upstream_error, Target};
-use crate::runtime::http::{send, SendFailure};
+use crate::runtime::http::{send, SendFailure, UpstreamResponse};
 use crate::runtime::now_ms;
 use crate::util::json_object::JsonObject;
 
@@ -24,7 +24,7 @@ pub async fn dispatch(
     body: JsonObject,
     forwarded: &[(String, String)],
     timeout_ms: u64,
-) -> GatewayResult<(worker::Response, StreamPlan)> {
+) -> GatewayResult<(UpstreamResponse, StreamPlan)> {
     let target = Target {
         provider: selected.resolved.provider,
         model_id: selected.resolved.model_id,
@@ -46,7 +46,7 @@ pub async fn dispatch(
     attempt.latency_ms = answered.saturating_sub(started);
     rc.upstream_headers_ms = Some(answered);
 
-    let mut response = match result {
+    let response = match result {
         Ok(r) => r,
         Err(failure) => {
             let e = match failure {
@@ -69,20 +69,13 @@ pub async fn dispatch(
         }
     };
 
-    let status = response.status_code();
+    let status = response.status();
     attempt.status = status;
-    rc.provider_request_id = PROVIDER_REQUEST_ID_HEADERS
-        .iter()
-        .find_map(|h| response.headers().get(h).ok().flatten());
+    rc.provider_request_id = PROVIDER_REQUEST_ID_HEADERS.iter().find_map(|h| response.header(h));
 
     if !(200..300).contains(&status) {
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .ok()
-            .flatten()
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        let mut bytes = response.bytes().await.unwrap_or_default();
+        let retry_after = response.header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+        let mut bytes = response.bytes().await.map(|(_, copy)| copy).unwrap_or_default();
         bytes.truncate(MAX_ERROR_BODY);
         let mut e = upstream_error::normalize(status, &bytes, &target.provider.id, target.secret);
         e.retry_after = retry_after;

@@ -46,6 +46,7 @@ mod edge {
     use crate::api::headers::{client_request_id, forward_on_unified, X_REQUEST_ID};
     use crate::api::routes::Endpoint;
     use crate::catalog::catalog;
+    use crate::providers::openai_compat::stream::StreamObserver;
     use crate::runtime::config::Config;
     use crate::runtime::http::{self, ErrorShape};
     use crate::runtime::{new_request_id, now_ms};
@@ -103,7 +104,10 @@ mod edge {
         let outcome =
             dispatch::dispatch(&mut rc, &selected, &endpoint, parsed.object, &forwarded, cfg.upstream_timeout_ms).await;
         match outcome {
-            Ok((upstream, plan)) if plan.stream => stream_answer(upstream, rc, plan, model_spec, env, ctx),
+            Ok((upstream, plan)) if plan.stream => {
+                let observer = Box::new(StreamObserver::new(plan.strip_usage_chunk));
+                stream_answer(upstream, rc, observer, model_spec, env, ctx)
+            }
             Ok((upstream, _)) => json_answer(upstream, rc, model_spec, env, ctx).await,
             Err(e) => fail(rc, e, env, ctx, ErrorShape::OpenAi),
         }

@@ -8,13 +8,11 @@ use super::settle;
 use crate::api::error::GatewayError;
 use crate::api::headers::{ALEPHANT_ATTEMPTS, ALEPHANT_ID, ALEPHANT_MODEL, ALEPHANT_PROVIDER, ALEPHANT_PROVIDER_REQ_ID};
 use crate::catalog::{pricing, ModelSpec};
-use crate::providers::openai_compat::request::StreamPlan;
-use crate::providers::openai_compat::stream::StreamObserver;
+use crate::providers::stream_transform::StreamTransform;
 use crate::providers::usage;
-use crate::runtime::http::{self, ErrorShape};
+use crate::runtime::http::{self, ErrorShape, UpstreamResponse};
 use crate::runtime::now_ms;
-use futures::channel::mpsc;
-use futures::StreamExt;
+use crate::runtime::stream_pipe::{self, PipeOutcome};
 use worker::{Context, Env, Headers, Response, ResponseBuilder};
 
 /// Status recorded when the client disconnected before the answer ended
@@ -53,13 +51,13 @@ fn price(rc: &mut RequestContext, model: Option<&ModelSpec>) {
 
 /// A complete JSON answer: read it, note usage and cost, pass the bytes on.
 pub async fn json_answer(
-    mut upstream: Response,
+    upstream: UpstreamResponse,
     mut rc: RequestContext,
     model: Option<ModelSpec>,
     env: &Env,
     ctx: &Context,
 ) -> Response {
-    let bytes = match upstream.bytes().await {
+    let (body, bytes) = match upstream.bytes().await {
         Ok(b) => b,
         Err(_) => {
             let e = GatewayError::bad_gateway(
@@ -74,31 +72,43 @@ pub async fn json_answer(
     rc.finished_ms = Some(now);
     rc.status = 200;
     rc.usage = usage::from_openai_body(&bytes);
+    drop(bytes);
     price(&mut rc, model.as_ref());
-    let content_type = upstream
-        .headers()
-        .get("content-type")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "application/json".into());
+    let content_type = upstream.header("content-type").unwrap_or_else(|| "application/json".into());
     let headers = gateway_headers(&rc, &content_type);
     settle::schedule(ctx, env, rc);
-    ResponseBuilder::new().with_status(200).with_headers(headers).fixed(bytes)
+    // The client gets the runtime's own buffer: no copy back out of wasm.
+    let init = web_sys::ResponseInit::new();
+    init.set_status(200);
+    init.set_headers(&headers.0);
+    match web_sys::Response::new_with_opt_buffer_source_and_init(Some(&body), &init) {
+        Ok(r) => Response::from(r),
+        Err(_) => http::error(&GatewayError::internal("response_build"), None, ErrorShape::OpenAi),
+    }
 }
 
-/// A streamed answer: a task in `wait_until` pumps upstream chunks to the
-/// client through a channel, observing usage; when the upstream ends (or
-/// breaks, or the client leaves) it settles the request.
+/// A streamed answer: piped to the client chunk by chunk as it arrives
+/// (see `runtime::stream_pipe`), observed on the way; settled in
+/// `wait_until` when the upstream ends, breaks, or the client goes away.
 pub fn stream_answer(
-    mut upstream: Response,
-    rc: RequestContext,
-    plan: StreamPlan,
+    upstream: UpstreamResponse,
+    mut rc: RequestContext,
+    transform: Box<dyn StreamTransform>,
     model: Option<ModelSpec>,
     env: &Env,
     ctx: &Context,
 ) -> Response {
-    let mut body = match upstream.stream() {
-        Ok(s) => s,
+    let provider = rc.provider.clone().unwrap_or_else(|| "the provider".into());
+    let broken = GatewayError::bad_gateway(
+        "upstream_stream_interrupted",
+        format!("The stream from {provider} ended before it was complete."),
+    );
+    let piped = match upstream.body() {
+        Some(body) => stream_pipe::pipe(body, transform, broken),
+        None => Err(wasm_bindgen::JsValue::NULL),
+    };
+    let (readable, ended) = match piped {
+        Ok(p) => p,
         Err(_) => {
             let e = GatewayError::bad_gateway("upstream_body_unreadable", "The provider's stream could not be read.");
             return fail(rc, e, env, ctx, ErrorShape::OpenAi);
@@ -106,79 +116,40 @@ pub fn stream_answer(
     };
     let headers = gateway_headers(&rc, "text/event-stream; charset=utf-8");
     let _ = headers.set("cache-control", "no-cache");
-    let (tx, rx) = mpsc::unbounded::<Result<Vec<u8>, worker::Error>>();
     let env = env.clone();
-    let mut rc = rc;
     ctx.wait_until(async move {
-        let mut observer = StreamObserver::new(plan.strip_usage_chunk);
-        let mut client_gone = false;
-        let mut broken = false;
-        while let Some(item) = body.next().await {
-            match item {
-                Ok(chunk) => {
-                    if rc.first_token_ms.is_none() && !chunk.is_empty() {
-                        rc.first_token_ms = Some(now_ms());
-                    }
-                    let out = observer.push(&chunk);
-                    if !out.is_empty() && tx.unbounded_send(Ok(out)).is_err() {
-                        // The client disconnected: stop reading, which
-                        // cancels the upstream request and its cost.
-                        client_gone = true;
-                        break;
-                    }
-                }
-                Err(_) => {
-                    broken = true;
-                    break;
-                }
-            }
-        }
-        let tail = observer.finish();
-        if !client_gone && !tail.is_empty() {
-            let _ = tx.unbounded_send(Ok(tail));
-        }
+        let end = ended.await;
         rc.finished_ms = Some(now_ms());
-        rc.usage = observer.usage;
+        rc.first_token_ms = end.first_chunk_ms;
+        rc.usage = end.summary.usage;
         price(&mut rc, model.as_ref());
-        if client_gone {
-            rc.status = CLIENT_CLOSED;
-            rc.error = Some(GatewayError::new(
+        let (status, error) = match end.outcome {
+            PipeOutcome::ClientGone => (
                 CLIENT_CLOSED,
-                crate::api::error::ErrorType::InvalidRequestError,
-                "client_closed",
-                "The client closed the stream before it ended.",
-            ));
-        } else if broken || !observer.done {
-            // Never end a broken stream as if it were complete: the client
-            // gets an error event it can act on.
-            let e = GatewayError::bad_gateway(
-                "upstream_stream_interrupted",
-                format!(
-                    "The stream from {} ended before it was complete.",
-                    rc.provider.as_deref().unwrap_or("the provider")
-                ),
-            );
-            let _ = tx.unbounded_send(Ok(stream_error_event(&e)));
-            rc.status = 502;
-            rc.error = Some(e);
-        } else if let Some(message) = observer.error_message.take() {
-            rc.status = 502;
-            rc.error = Some(GatewayError::bad_gateway("upstream_stream_error", message));
-        } else {
-            rc.status = 200;
-        }
-        drop(tx);
+                Some(GatewayError::new(
+                    CLIENT_CLOSED,
+                    crate::api::error::ErrorType::InvalidRequestError,
+                    "client_closed",
+                    "The client closed the stream before it ended.",
+                )),
+            ),
+            PipeOutcome::UpstreamBroken => (
+                502,
+                Some(GatewayError::bad_gateway(
+                    "upstream_stream_interrupted",
+                    format!("The stream from {provider} ended before it was complete."),
+                )),
+            ),
+            PipeOutcome::Finished => match end.summary.error_message {
+                Some(message) => (502, Some(GatewayError::bad_gateway("upstream_stream_error", message))),
+                None => (200, None),
+            },
+        };
+        rc.status = status;
+        rc.error = error;
         settle::settle(&env, rc).await;
     });
-    match Response::from_stream(rx) {
-        Ok(r) => r.with_headers(headers),
-        Err(_) => http::error(&GatewayError::internal("stream_setup"), None, ErrorShape::OpenAi),
-    }
-}
-
-/// An OpenAI-style error event inside an SSE stream.
-pub fn stream_error_event(e: &GatewayError) -> Vec<u8> {
-    crate::providers::sse::encode(None, &e.to_openai_json())
+    ResponseBuilder::new().with_status(200).with_headers(headers).stream(readable)
 }
 
 /// Ends the request with an error response and schedules its log record.

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod openai_compat;
 pub mod sse;
+pub mod stream_transform;
 pub mod upstream_error;
 pub mod usage;
 

@@ -6,7 +6,9 @@ use crate::api::headers::ALEPHANT_ID;
 use crate::providers::UpstreamRequest;
 use futures::future::{select, Either};
 use std::time::Duration;
-use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, Response, ResponseBuilder};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use worker::{Delay, Headers, Request, Response, ResponseBuilder};
 
 /// Which error body shape the client's SDK expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,30 +106,69 @@ pub enum SendFailure {
     Invalid(String),
 }
 
+/// A provider's answer, kept as the runtime's own Response object: its body
+/// is read with one `arrayBuffer()` call or piped as a stream, never pulled
+/// chunk by chunk through wasm.
+pub struct UpstreamResponse(pub web_sys::Response);
+
+impl UpstreamResponse {
+    pub fn status(&self) -> u16 {
+        self.0.status()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.0.headers().get(name).ok().flatten()
+    }
+
+    /// The whole body: the runtime's buffer (to hand on to the client
+    /// without copying back) and a copy in wasm memory (to read).
+    pub async fn bytes(&self) -> Result<(js_sys::Uint8Array, Vec<u8>), JsValue> {
+        let buffer = JsFuture::from(self.0.array_buffer()?).await?;
+        let array = js_sys::Uint8Array::new(&buffer);
+        let copy = array.to_vec();
+        Ok((array, copy))
+    }
+
+    pub fn body(&self) -> Option<web_sys::ReadableStream> {
+        self.0.body()
+    }
+}
+
 /// Sends the request; gives up after `timeout_ms` waiting for the response
-/// headers (the body is then read by the caller with its own rules).
-pub async fn send(upstream: &UpstreamRequest, timeout_ms: u64) -> Result<Response, SendFailure> {
-    let headers = Headers::new();
+/// headers (the body is then read by the caller with its own rules). Uses
+/// the runtime's `fetch` directly: `worker::Request` would read the large
+/// `cf` object of every request it wraps.
+pub async fn send(upstream: &UpstreamRequest, timeout_ms: u64) -> Result<UpstreamResponse, SendFailure> {
+    let headers = web_sys::Headers::new().map_err(|_| SendFailure::Invalid("headers".into()))?;
     for (k, v) in &upstream.headers {
         headers.append(k, v).map_err(|_| SendFailure::Invalid(format!("header '{k}' is not valid")))?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(Method::from(upstream.method.to_string())).with_headers(headers);
-    if let Some(body) = &upstream.body {
-        init.with_body(Some(js_sys::Uint8Array::from(body.as_slice()).into()));
-    }
-    let request =
-        Request::new_with_init(&upstream.url, &init).map_err(|_| SendFailure::Invalid("invalid upstream URL".into()))?;
-
-    let controller = AbortController::default();
+    let controller = web_sys::AbortController::new().map_err(|_| SendFailure::Invalid("abort controller".into()))?;
     let signal = controller.signal();
-    let fetch = Fetch::Request(request);
+    let init = web_sys::RequestInit::new();
+    init.set_method(upstream.method);
+    init.set_headers(&headers);
+    init.set_signal(Some(&signal));
+    if let Some(body) = &upstream.body {
+        init.set_body(&js_sys::Uint8Array::from(body.as_slice()));
+    }
+    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let sending = JsFuture::from(global.fetch_with_str_and_init(&upstream.url, &init));
     let outcome = {
-        let sending = Box::pin(fetch.send_with_signal(&signal));
         let timer = Box::pin(Delay::from(Duration::from_millis(timeout_ms)));
         match select(sending, timer).await {
-            Either::Left((Ok(resp), _)) => Ok(resp),
-            Either::Left((Err(e), _)) => Err(SendFailure::Network(e.to_string())),
+            Either::Left((Ok(resp), _)) => resp
+                .dyn_into::<web_sys::Response>()
+                .map(UpstreamResponse)
+                .map_err(|_| SendFailure::Network("not a response".into())),
+            Either::Left((Err(e), _)) => {
+                let text = e.as_string().or_else(|| js_sys::Error::from(e).message().as_string()).unwrap_or_default();
+                if text.contains("URL") || text.contains("url") {
+                    Err(SendFailure::Invalid("invalid upstream URL".into()))
+                } else {
+                    Err(SendFailure::Network(text))
+                }
+            }
             Either::Right(_) => Err(SendFailure::Timeout),
         }
     };

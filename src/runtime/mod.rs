@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod http;
+pub mod stream_pipe;
 
 use wasm_bindgen::JsCast;
 

@@ -2,8 +2,10 @@
 //! finish, in-stream errors; and removing the usage chunk the gateway asked
 //! for when the client did not.
 
-use super::super::sse::{SseEvent, SseParser};
+use super::super::sse::{self, SseEvent, SseParser};
+use super::super::stream_transform::{ChunkOut, StreamSummary, StreamTransform};
 use super::super::usage::{OpenAiUsage, Usage};
+use crate::api::error::GatewayError;
 use serde::Deserialize;
 
 #[derive(Debug, Default)]
@@ -48,23 +50,29 @@ impl StreamObserver {
         StreamObserver { strip_usage_chunk, ..Default::default() }
     }
 
-    /// Observes a chunk and returns the bytes to send to the client. Without
-    /// stripping, they are the chunk itself, forwarded at once.
-    pub fn push(&mut self, chunk: &[u8]) -> Vec<u8> {
+    /// Observes a chunk and says what the client gets. Without stripping it
+    /// is always the chunk itself, forwarded at once.
+    pub fn push(&mut self, chunk: &[u8]) -> ChunkOut {
         let events = self.parser.push(chunk);
         if !self.strip_usage_chunk {
             for e in &events {
                 self.observe(e);
             }
-            return chunk.to_vec();
+            return ChunkOut::Same;
         }
+        // Only complete events are forwarded, so that the usage event can
+        // be left out even when it arrives split across chunks.
         let mut out = Vec::with_capacity(chunk.len());
         for e in events {
             if !self.observe(&e) {
                 out.extend_from_slice(&e.raw);
             }
         }
-        out
+        if out == chunk {
+            ChunkOut::Same
+        } else {
+            ChunkOut::Bytes(out)
+        }
     }
 
     /// The upstream ended; returns any unterminated tail still owed to the client.
@@ -119,6 +127,29 @@ impl StreamObserver {
     }
 }
 
+impl StreamTransform for StreamObserver {
+    fn push(&mut self, chunk: &[u8]) -> ChunkOut {
+        StreamObserver::push(self, chunk)
+    }
+
+    fn finish(&mut self) -> Vec<u8> {
+        StreamObserver::finish(self)
+    }
+
+    fn summary(&self) -> StreamSummary {
+        StreamSummary {
+            usage: self.usage,
+            done: self.done,
+            error_message: self.error_message.clone(),
+            finish_reason: self.finish_reason.clone(),
+        }
+    }
+
+    fn error_event(&self, e: &GatewayError) -> Vec<u8> {
+        sse::encode(None, &e.to_openai_json())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,7 +166,10 @@ mod tests {
         let mut o = StreamObserver::new(strip);
         let mut out = Vec::new();
         for c in STREAM.as_bytes().chunks(chunk_size) {
-            out.extend(o.push(c));
+            match o.push(c) {
+                ChunkOut::Same => out.extend_from_slice(c),
+                ChunkOut::Bytes(b) => out.extend(b),
+            }
         }
         out.extend(o.finish());
         (o, String::from_utf8(out).unwrap())
@@ -165,8 +199,7 @@ mod tests {
     fn usage_inside_a_content_chunk_is_kept() {
         let s = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}\n\n";
         let mut o = StreamObserver::new(true);
-        let out = o.push(s.as_bytes());
-        assert_eq!(out, s.as_bytes());
+        assert_eq!(o.push(s.as_bytes()), ChunkOut::Same, "an unchanged chunk is forwarded as is");
         assert!(o.usage.is_some());
     }
 
@@ -182,7 +215,7 @@ mod tests {
     fn truncated_stream_is_not_done() {
         let mut o = StreamObserver::new(true);
         let out = o.push(b"data: {\"choices\":[{\"delta\":{\"content\":\"par");
-        assert!(out.is_empty());
+        assert_eq!(out, ChunkOut::Bytes(Vec::new()), "a partial event is held back");
         let tail = o.finish();
         assert!(String::from_utf8(tail).unwrap().contains("par"));
         assert!(!o.done);

@@ -1,0 +1,126 @@
+//! CPU cost of the pure request pipeline, natively: what the worker does per
+//! request besides waiting on I/O. Run with `cargo bench --bench pipeline`
+//! (scripts/bench.sh does). Wasm in workerd is slower than native by a
+//! small factor; these numbers are for spotting regressions and hot spots.
+
+use alephant_gateway::api::routes::Endpoint;
+use alephant_gateway::auth::principal::Principal;
+use alephant_gateway::catalog::{self, catalog};
+use alephant_gateway::pipeline::context::{ClientMeta, RequestContext};
+use alephant_gateway::pipeline::{body, resolve};
+use alephant_gateway::providers::openai_compat::request;
+use alephant_gateway::providers::openai_compat::stream::StreamObserver;
+use alephant_gateway::providers::{usage, Target};
+use alephant_gateway::store::records::{ProviderCredential, WorkspaceConfig};
+use std::hint::black_box;
+use std::time::Instant;
+
+fn bench(name: &str, mut f: impl FnMut()) -> f64 {
+    for _ in 0..200 {
+        f();
+    }
+    let mut iters = 1_000u32;
+    loop {
+        let t = Instant::now();
+        for _ in 0..iters {
+            f();
+        }
+        let elapsed = t.elapsed();
+        if elapsed.as_millis() >= 200 {
+            let ns = elapsed.as_nanos() as f64 / iters as f64;
+            println!("{name:<44} {:>9.2} µs", ns / 1000.0);
+            return ns;
+        }
+        iters *= 4;
+    }
+}
+
+fn main() {
+    let messages = serde_json::json!([
+        {"role": "system", "content": "You are a helpful assistant. ".repeat(12)},
+        {"role": "user", "content": "Summarise the benefits of an AI gateway for platform teams. ".repeat(10)}
+    ]);
+    let req = serde_json::to_vec(&serde_json::json!({"model": "gpt-4o-mini", "messages": messages, "temperature": 0.2, "stream": true}))
+        .unwrap();
+    let principal = Principal {
+        key_id: "vk_1".into(),
+        workspace_id: "ws_1".into(),
+        key_name: "bench".into(),
+        agent_id: None,
+        department: None,
+        allowed_models: Some(vec!["gpt-4o*".into()]),
+        allowed_providers: None,
+        rate_limit: None,
+        policy: serde_json::json!({}),
+        expires_at: None,
+        revoked_at: None,
+    };
+    let ws = WorkspaceConfig {
+        workspace_id: "ws_1".into(),
+        credentials: vec![ProviderCredential {
+            id: "pk_1".into(),
+            provider: "openai".into(),
+            name: String::new(),
+            secret: Some("sk-bench".into()),
+            base_url: Some("http://127.0.0.1:9/v1".into()),
+            config: serde_json::json!({}),
+        }],
+    };
+    let response = br#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Mock answer to: Summarise the benefits of an AI gateway"},"finish_reason":"stop"}],"usage":{"prompt_tokens":160,"completion_tokens":14,"total_tokens":174,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}"#;
+    let mut stream = String::new();
+    for i in 0..10 {
+        stream.push_str(&format!(
+            "data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"word{i} \"}},\"finish_reason\":null}}]}}\n\n"
+        ));
+    }
+    stream.push_str("data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+    stream.push_str("data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":160,\"completion_tokens\":14}}\n\ndata: [DONE]\n\n");
+
+    println!("per request (native, {}):", std::env::consts::ARCH);
+    let mut total = 0.0;
+    total += bench("parse body (1 KB chat request)", || {
+        black_box(body::parse(black_box(&req)).unwrap());
+    });
+    let parsed = body::parse(&req).unwrap();
+    total += bench("resolve model, policy, credential", || {
+        black_box(resolve::select(catalog(), &ws, &principal, &Endpoint::ChatCompletions, &parsed.model).unwrap());
+    });
+    let selected = resolve::select(catalog(), &ws, &principal, &Endpoint::ChatCompletions, &parsed.model).unwrap();
+    let target = Target {
+        provider: selected.resolved.provider,
+        model_id: selected.resolved.model_id,
+        base_url: selected.base_url,
+        secret: selected.secret(),
+    };
+    total += bench("build upstream request", || {
+        let b = body::parse(&req).unwrap().object;
+        black_box(request::build(&Endpoint::ChatCompletions, b, &target, &[]).unwrap());
+    });
+    bench("  (of which: re-parse for the build step)", || {
+        black_box(body::parse(&req).unwrap());
+    });
+    total += bench("usage from a JSON answer", || {
+        black_box(usage::from_openai_body(black_box(response)));
+    });
+    total += bench("observe a 12-event stream, strip usage", || {
+        let mut o = StreamObserver::new(true);
+        for chunk in stream.as_bytes().chunks(180) {
+            black_box(o.push(chunk));
+        }
+        black_box(o.finish());
+    });
+    total += bench("log record + row values + queue JSON", || {
+        let mut rc = RequestContext::new("id".into(), 1, Endpoint::ChatCompletions, ClientMeta::default());
+        rc.workspace_id = Some("ws_1".into());
+        rc.provider = Some("openai".into());
+        rc.model = Some("gpt-4o-mini".into());
+        rc.status = 200;
+        let r = rc.to_log_record().unwrap();
+        black_box(serde_json::to_string(&r).unwrap());
+        black_box(r.values());
+    });
+    println!("{:<44} {:>9.2} µs  (the build step re-parses; the worker parses once)", "hot path total", total / 1000.0);
+    bench("catalog parse (once per isolate)", || {
+        black_box(catalog::Catalog::from_json(catalog::BUNDLE).unwrap());
+    });
+}
