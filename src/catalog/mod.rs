@@ -247,6 +247,28 @@ mod tests {
     }
 
     #[test]
+    fn provider_files_follow_their_json_schema() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../schema/provider.schema.json")).unwrap();
+        let top = schema["properties"].as_object().unwrap();
+        let model = schema["$defs"]["model"]["properties"].as_object().unwrap();
+        let adapters = schema["properties"]["adapter"]["enum"].as_array().unwrap();
+        for entry in std::fs::read_dir("providers").unwrap() {
+            let path = entry.unwrap().path();
+            let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for key in file.as_object().unwrap().keys() {
+                assert!(top.contains_key(key), "{}: '{key}' is not in schema/provider.schema.json", path.display());
+            }
+            assert!(adapters.contains(&file["adapter"]), "{}: unknown adapter", path.display());
+            for m in file["models"].as_array().unwrap() {
+                for key in m.as_object().unwrap().keys() {
+                    assert!(model.contains_key(key), "{}: model field '{key}' is not in the schema", path.display());
+                }
+            }
+        }
+    }
+
+    #[test]
     fn aliases_find_their_provider() {
         assert_eq!(catalog().provider("together_ai").map(|p| p.id.as_str()), Some("together"));
         assert_eq!(catalog().provider("openai").map(|p| p.id.as_str()), Some("openai"));

@@ -17,6 +17,12 @@ fn retry(message: &RawMessage) {
     message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(5).build());
 }
 
+/// Records travel as JSON text (see `pipeline::settle`).
+fn decode(body: wasm_bindgen::JsValue) -> Result<LogRecord, String> {
+    let text = body.as_string().ok_or("not a JSON text message")?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
 async fn insert_one(db: &D1Database, record: &LogRecord) -> bool {
     match d1::statement(db, &insert_sql(), &record.values()) {
         Ok(stmt) => stmt.run().await.is_ok(),
@@ -28,7 +34,7 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) -> worke
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
     let mut decoded: Vec<(RawMessage, LogRecord)> = Vec::with_capacity(messages.len());
     for message in messages {
-        match serde_wasm_bindgen::from_value::<LogRecord>(message.body()) {
+        match decode(message.body()) {
             Ok(record) => decoded.push((message, record)),
             Err(e) => {
                 worker::console_error!("undecodable log message {}: {e}", message.id());

@@ -17,3 +17,39 @@ mod support;
 
 #[cfg(target_arch = "wasm32")]
 pub use handlers::handle;
+
+#[cfg(test)]
+mod tests {
+    /// Every route of the admin table (handlers.rs) and of the unified API
+    /// is described in schema/openapi.yaml.
+    #[test]
+    fn every_route_is_documented() {
+        let spec = include_str!("../../../schema/openapi.yaml");
+        for path in [
+            "/health",
+            "/v1/chat/completions",
+            "/v1/completions",
+            "/v1/embeddings",
+            "/v1/responses",
+            "/v1/images/generations",
+            "/v1/models",
+            "/v1/models/{model}",
+            "/admin/providers",
+            "/admin/workspaces",
+            "/admin/workspaces/{workspace}",
+            "/admin/workspaces/{workspace}/provider-keys",
+            "/admin/workspaces/{workspace}/provider-keys/{id}",
+            "/admin/workspaces/{workspace}/virtual-keys",
+            "/admin/workspaces/{workspace}/virtual-keys/{id}",
+            "/admin/workspaces/{workspace}/virtual-keys/{id}/revoke",
+            "/admin/workspaces/{workspace}/agents",
+            "/admin/workspaces/{workspace}/domains",
+            "/admin/workspaces/{workspace}/domains/{hostname}",
+            "/admin/workspaces/{workspace}/audit-events",
+            "/admin/workspaces/{workspace}/logs",
+            "/admin/workspaces/{workspace}/logs/{id}",
+        ] {
+            assert!(spec.contains(&format!("\n  {path}:\n")), "{path} is not in schema/openapi.yaml");
+        }
+    }
+}
