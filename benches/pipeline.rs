@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // a benchmark: fixed inputs, a panic is the right failure
 //! CPU cost of the pure request pipeline, natively: what the worker does per
 //! request besides waiting on I/O. Run with `cargo bench --bench pipeline`
 //! (scripts/bench.sh does). Wasm in workerd is slower than native by a
@@ -91,6 +92,8 @@ fn main() {
         model_id: selected.resolved.model_id,
         base_url: selected.base_url,
         secret: selected.secret(),
+        config: &serde_json::Value::Null,
+        now_ms: 0,
     };
     total += bench("build upstream request", || {
         let b = body::parse(&req).unwrap().object;

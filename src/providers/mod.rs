@@ -4,8 +4,12 @@
 //! Everything here is pure: the edge (`pipeline::dispatch`) executes the
 //! `UpstreamRequest` with `fetch` and feeds the bytes back in.
 
+pub mod adapter;
 pub mod auth;
+pub mod chat;
 pub mod openai_compat;
+pub mod openai_format;
+pub mod translate;
 pub mod sse;
 pub mod stream_transform;
 pub mod upstream_error;
@@ -29,13 +33,24 @@ impl UpstreamRequest {
 }
 
 /// Where one attempt goes: the provider, the model id it knows, the base URL
-/// (a provider key may override the catalog's) and the credential.
+/// (a provider key may override the catalog's), the credential and its
+/// provider-specific settings (Azure `api_version`, AWS `region`, …).
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
     pub provider: &'a ProviderSpec,
     pub model_id: &'a str,
     pub base_url: &'a str,
     pub secret: Option<&'a str>,
+    pub config: &'a serde_json::Value,
+    /// Now, for request signing (AWS SigV4).
+    pub now_ms: u64,
+}
+
+impl Target<'_> {
+    /// A string setting from the credential's config.
+    pub fn setting(&self, name: &str) -> Option<&str> {
+        self.config.get(name).and_then(serde_json::Value::as_str).filter(|s| !s.is_empty())
+    }
 }
 
 /// Joins a base URL and a path without doubling or dropping the slash.

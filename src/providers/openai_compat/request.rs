@@ -80,7 +80,15 @@ mod tests {
 
     fn target() -> Target<'static> {
         let p = catalog().provider("openai").unwrap();
-        Target { provider: p, model_id: "gpt-4o", base_url: "http://127.0.0.1:9/v1", secret: Some("sk-test") }
+        static CONFIG: serde_json::Value = serde_json::Value::Null;
+        Target {
+            provider: p,
+            model_id: "gpt-4o",
+            base_url: "http://127.0.0.1:9/v1",
+            secret: Some("sk-test"),
+            config: &CONFIG,
+            now_ms: 0,
+        }
     }
 
     fn body_of(req: &UpstreamRequest) -> serde_json::Value {

@@ -1,0 +1,82 @@
+//! The contract a translating provider adapter fulfils, and the registry
+//! that picks one by the catalog's `adapter` kind.
+//!
+//! Adding a provider with a new wire format is one folder under
+//! `providers/` implementing `ChatAdapter`, plus one line in `adapter_for`.
+
+use super::chat::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
+use super::chat::{ChatRequest, ChatResponse, StreamEvent};
+use super::{upstream_error, Target, UpstreamRequest};
+use crate::api::error::{GatewayError, GatewayResult};
+use crate::catalog::AdapterKind;
+
+/// Turns a provider's stream bytes into provider-neutral events. Stateful:
+/// it keeps partial frames, block-index → tool-call-index maps, ids.
+pub trait StreamDecoder {
+    fn push(&mut self, bytes: &[u8]) -> Vec<StreamEvent>;
+    /// The upstream ended: events still held (an unterminated last frame).
+    fn finish(&mut self) -> Vec<StreamEvent>;
+}
+
+pub trait ChatAdapter: Sync {
+    /// The provider's request for a chat turn (streaming or not, per `req.stream`).
+    fn build_chat(&self, req: &ChatRequest, target: &Target) -> GatewayResult<UpstreamRequest>;
+
+    /// A complete answer in the provider's format.
+    fn parse_chat(&self, body: &[u8]) -> GatewayResult<ChatResponse>;
+
+    /// A decoder for the provider's streamed answer.
+    fn stream_decoder(&self) -> Box<dyn StreamDecoder>;
+
+    /// Embeddings: one or more provider requests (some providers take one input per call).
+    fn build_embeddings(&self, _req: &EmbeddingsRequest, target: &Target) -> GatewayResult<Vec<UpstreamRequest>> {
+        Err(unsupported(target, "embeddings"))
+    }
+
+    /// The answers to `build_embeddings`' requests, in the same order.
+    fn parse_embeddings(&self, _bodies: &[Vec<u8>], _req: &EmbeddingsRequest) -> GatewayResult<EmbeddingsResponse> {
+        Err(GatewayError::internal("embeddings_not_built"))
+    }
+
+    /// The provider's error body, in the gateway's shape (status kept).
+    fn error_from(&self, status: u16, body: &[u8], target: &Target) -> GatewayError {
+        upstream_error::normalize(status, body, &target.provider.id, target.secret)
+    }
+
+    /// For native pass-through: the model a request names, from its URL path
+    /// or body (so usage can be priced).
+    fn passthrough_model(&self, _path: &str, body: &[u8]) -> Option<String> {
+        model_in_body(body)
+    }
+}
+
+/// The `model` field of a JSON body.
+pub fn model_in_body(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct M {
+        model: Option<String>,
+    }
+    serde_json::from_slice::<M>(body).ok().and_then(|m| m.model)
+}
+
+pub fn unsupported(target: &Target, endpoint: &str) -> GatewayError {
+    GatewayError::invalid_request(
+        "unsupported_for_provider",
+        format!("Provider '{}' does not serve the {endpoint} endpoint.", target.provider.id),
+    )
+    .with_param("model")
+}
+
+/// A provider answer the adapter could not read: the provider broke its own format.
+pub fn invalid_answer(provider: &str, what: impl std::fmt::Display) -> GatewayError {
+    GatewayError::bad_gateway("upstream_invalid_response", format!("{provider} sent an answer the gateway could not read: {what}."))
+}
+
+/// The translating adapter for a wire format; `None` for formats the
+/// gateway forwards as they are (OpenAI and Azure OpenAI).
+pub fn adapter_for(kind: AdapterKind) -> Option<&'static dyn ChatAdapter> {
+    match kind {
+        AdapterKind::Openai | AdapterKind::Azure => None,
+        AdapterKind::Anthropic | AdapterKind::Gemini | AdapterKind::Bedrock | AdapterKind::Cohere => None,
+    }
+}
