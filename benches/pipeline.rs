@@ -66,6 +66,7 @@ fn main() {
             base_url: Some("http://127.0.0.1:9/v1".into()),
             config: serde_json::json!({}),
         }],
+        custom_providers: vec![],
     };
     let response = br#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Mock answer to: Summarise the benefits of an AI gateway"},"finish_reason":"stop"}],"usage":{"prompt_tokens":160,"completion_tokens":14,"total_tokens":174,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}"#;
     let mut stream = String::new();

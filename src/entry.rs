@@ -22,6 +22,9 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         Ok(Route::Health) => http::json(200, br#"{"status":"ok"}"#.to_vec(), None),
         Ok(Route::Preflight) => http::preflight(),
         Ok(Route::Admin(segments)) => crate::api::admin::handle(req, &env, &segments).await,
+        Ok(Route::Unified(Endpoint::Passthrough { provider, path })) => {
+            crate::pipeline::handle_passthrough(req, &env, &ctx, provider, path).await
+        }
         Ok(Route::Unified(e @ (Endpoint::ListModels | Endpoint::RetrieveModel(_)))) => {
             crate::pipeline::handle_models(req, &env, e).await
         }

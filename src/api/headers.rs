@@ -39,6 +39,9 @@ fn is_never_forwarded(lower: &str) -> bool {
             | "x-api-key"
             | "api-key"
             | "x-goog-api-key"
+            | "x-amz-security-token"
+            | "x-amz-date"
+            | "x-amz-content-sha256"
             | "proxy-authorization"
             | "cookie"
             | "host"
@@ -78,8 +81,18 @@ pub fn forward_on_unified(name: &str) -> bool {
     matches!(lower.as_str(), "openai-beta" | "anthropic-beta")
 }
 
-/// `Authorization: Bearer <token>` → token. Also accepts the `x-api-key`
-/// header that the Anthropic SDK sends, so one virtual key works for both.
+/// `Authorization: Bearer <token>` → token. Also accepts the headers other
+/// SDKs put their key in (`x-api-key` from Anthropic's, `x-goog-api-key`
+/// from Google's), so one virtual key works with every client.
+pub fn client_token<'a>(
+    authorization: Option<&'a str>,
+    x_api_key: Option<&'a str>,
+    x_goog_api_key: Option<&'a str>,
+) -> Option<&'a str> {
+    bearer_token(authorization, x_api_key).or_else(|| x_goog_api_key.map(str::trim).filter(|t| !t.is_empty()))
+}
+
+/// `Authorization: Bearer <token>` → token, else the `x-api-key` header.
 pub fn bearer_token<'a>(authorization: Option<&'a str>, x_api_key: Option<&'a str>) -> Option<&'a str> {
     if let Some(value) = authorization {
         let value = value.trim();
@@ -152,6 +165,13 @@ mod tests {
         assert_eq!(bearer_token(Some("Bearer "), None), None);
         assert_eq!(bearer_token(None, Some("vk-x")), Some("vk-x"));
         assert_eq!(bearer_token(None, None), None);
+    }
+
+    #[test]
+    fn tokens_from_any_sdk_header() {
+        assert_eq!(client_token(None, None, Some("vk-g")), Some("vk-g"));
+        assert_eq!(client_token(Some("Bearer vk-a"), None, Some("vk-g")), Some("vk-a"));
+        assert_eq!(client_token(None, None, Some(" ")), None);
     }
 
     #[test]

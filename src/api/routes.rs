@@ -4,6 +4,7 @@
 //! OpenAI-shaped 404 / 405, never a fall-through.
 
 use super::error::GatewayError;
+use crate::catalog::catalog;
 
 /// A unified, OpenAI-compatible endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +19,8 @@ pub enum Endpoint {
     ListModels,
     /// `GET /v1/models/{id}` (the id may contain `/`, e.g. `anthropic/claude-…`).
     RetrieveModel(String),
+    /// `/{provider}/…`: the provider's own API, forwarded as it is.
+    Passthrough { provider: String, path: String },
 }
 
 impl Endpoint {
@@ -30,6 +33,7 @@ impl Endpoint {
             Endpoint::Responses => "/responses",
             Endpoint::ImagesGenerations => "/images/generations",
             Endpoint::ListModels | Endpoint::RetrieveModel(_) => "/models",
+            Endpoint::Passthrough { .. } => "",
         }
     }
 
@@ -42,6 +46,7 @@ impl Endpoint {
             Endpoint::Responses => "responses",
             Endpoint::ImagesGenerations => "images",
             Endpoint::ListModels | Endpoint::RetrieveModel(_) => "models",
+            Endpoint::Passthrough { .. } => "passthrough",
         }
     }
 }
@@ -67,6 +72,13 @@ pub fn route(method: &str, path: &str) -> Result<Route, GatewayError> {
         ["health"] | [""] => expect(method, "GET", Route::Health),
         ["admin", rest @ ..] => Ok(Route::Admin(rest.iter().map(|s| s.to_string()).collect())),
         [prefix, rest @ ..] if *prefix == "v1" || *prefix == "ai" => unified(method, rest, path),
+        [provider, rest @ ..] if !rest.is_empty() => match catalog().provider(provider) {
+            Some(spec) => {
+                let prefix_len = provider.len() + 1;
+                Ok(Route::Unified(Endpoint::Passthrough { provider: spec.id.clone(), path: path[prefix_len..].to_string() }))
+            }
+            None => Err(not_found(path)),
+        },
         _ => Err(not_found(path)),
     }
 }
@@ -170,6 +182,24 @@ mod tests {
         assert_eq!(route("POST", "/v1/nope").unwrap_err().status, 404);
         assert_eq!(route("GET", "/favicon.ico").unwrap_err().status, 404);
         assert_eq!(route("POST", "/v2/chat/completions").unwrap_err().code, "unknown_endpoint");
+    }
+
+    #[test]
+    fn provider_prefixes_are_native_passthrough() {
+        assert_eq!(
+            route("POST", "/anthropic/v1/messages"),
+            Ok(Route::Unified(Endpoint::Passthrough { provider: "anthropic".into(), path: "/v1/messages".into() }))
+        );
+        assert_eq!(
+            route("POST", "/google/v1beta/models/gemini-2.5-flash:generateContent"),
+            Ok(Route::Unified(Endpoint::Passthrough {
+                provider: "gemini".into(),
+                path: "/v1beta/models/gemini-2.5-flash:generateContent".into()
+            }))
+        );
+        assert_eq!(route("GET", "/openai/v1/models").unwrap(), Route::Unified(Endpoint::Passthrough { provider: "openai".into(), path: "/v1/models".into() }));
+        assert_eq!(route("POST", "/anthropic").unwrap_err().status, 404);
+        assert_eq!(route("POST", "/nosuchprovider/v1/x").unwrap_err().status, 404);
     }
 
     #[test]

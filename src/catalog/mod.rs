@@ -93,6 +93,10 @@ pub struct ProviderSpec {
     pub aliases: Vec<String>,
     pub adapter: AdapterKind,
     pub base_url: String,
+    /// The path part of `base_url` that native pass-through paths already
+    /// contain (`/v1` for OpenAI: `/openai/v1/chat/completions`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub api_path: String,
     pub auth: AuthScheme,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub default_headers: BTreeMap<String, String>,
@@ -131,6 +135,16 @@ impl ProviderSpec {
         self.endpoints.iter().any(|e| e == endpoint)
     }
 
+    /// Where native pass-through paths are appended: `base` (the catalog's
+    /// or a credential's own base URL) without this provider's `api_path`.
+    pub fn passthrough_root<'a>(&self, base: &'a str) -> &'a str {
+        let base = base.trim_end_matches('/');
+        if self.api_path.is_empty() {
+            return base;
+        }
+        base.strip_suffix(self.api_path.trim_end_matches('/')).unwrap_or(base)
+    }
+
     pub fn answers_to(&self, name: &str) -> bool {
         self.id == name || self.aliases.iter().any(|a| a == name)
     }
@@ -138,6 +152,13 @@ impl ProviderSpec {
     fn sort_models(&mut self) {
         self.models.sort_by(|a, b| a.id.cmp(&b.id));
         self.models.dedup_by(|a, b| a.id == b.id);
+    }
+
+    /// Ready for lookups (models sorted): for specs that do not come from
+    /// the compiled-in catalog, such as a workspace's custom providers.
+    pub fn prepared(mut self) -> Self {
+        self.sort_models();
+        self
     }
 }
 
@@ -273,6 +294,16 @@ mod tests {
         assert_eq!(catalog().provider("together_ai").map(|p| p.id.as_str()), Some("together"));
         assert_eq!(catalog().provider("openai").map(|p| p.id.as_str()), Some("openai"));
         assert!(catalog().provider("nope").is_none());
+    }
+
+    #[test]
+    fn passthrough_roots() {
+        let openai = catalog().provider("openai").unwrap();
+        assert_eq!(openai.passthrough_root("https://api.openai.com/v1"), "https://api.openai.com");
+        assert_eq!(openai.passthrough_root("http://127.0.0.1:9/~tag=a/v1/"), "http://127.0.0.1:9/~tag=a");
+        assert_eq!(openai.passthrough_root("https://proxy.internal"), "https://proxy.internal");
+        let anthropic = catalog().provider("anthropic").unwrap();
+        assert_eq!(anthropic.passthrough_root("https://api.anthropic.com"), "https://api.anthropic.com");
     }
 
     #[test]

@@ -91,6 +91,7 @@ mod tests {
             aliases: vec![],
             adapter: AdapterKind::Openai,
             base_url: "https://llm.internal/v1".into(),
+            api_path: String::new(),
             auth: AuthScheme::Bearer,
             default_headers: BTreeMap::new(),
             env_key: None,

@@ -4,19 +4,22 @@ use super::glob;
 use crate::api::error::{GatewayError, GatewayResult};
 use crate::auth::principal::Principal;
 
+/// Checks the key's provider allowlist alone (requests whose model is unknown).
+pub fn check_provider(principal: &Principal, provider: &str) -> GatewayResult<()> {
+    match &principal.allowed_providers {
+        Some(providers) if !glob::any(providers, provider) => Err(GatewayError::forbidden(
+            "provider_not_allowed",
+            format!("This key may not use provider '{provider}' (allowed providers: {}).", providers.join(", ")),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Checks the key's provider and model allowlists. Model patterns are
 /// matched against both `provider/model` and the bare model id, so
 /// `gpt-4o*` and `openai/*` both work.
 pub fn check_model(principal: &Principal, provider: &str, model_id: &str) -> GatewayResult<()> {
-    if let Some(providers) = &principal.allowed_providers {
-        if !glob::any(providers, provider) {
-            return Err(GatewayError::forbidden(
-                "provider_not_allowed",
-                format!("This key may not use provider '{provider}' (allowed providers: {}).", providers.join(", ")),
-            )
-            .with_param("model"));
-        }
-    }
+    check_provider(principal, provider).map_err(|e| e.with_param("model"))?;
     if let Some(models) = &principal.allowed_models {
         let qualified = format!("{provider}/{model_id}");
         if !glob::any(models, &qualified) && !glob::any(models, model_id) {

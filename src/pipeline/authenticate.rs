@@ -12,10 +12,21 @@ use crate::store::config as store;
 use std::rc::Rc;
 use worker::{Env, Request};
 
-pub async fn authenticate(req: &Request, env: &Env, cfg: &Config, rc: &mut RequestContext) -> GatewayResult<Rc<Principal>> {
+/// `query_key`: a key given as `?key=` (Gemini-style REST clients), used
+/// only when no header carries one.
+pub async fn authenticate(
+    req: &Request,
+    env: &Env,
+    cfg: &Config,
+    rc: &mut RequestContext,
+    query_key: Option<&str>,
+) -> GatewayResult<Rc<Principal>> {
     let authorization = header(req, "authorization");
     let x_api_key = header(req, "x-api-key");
-    let token = headers::bearer_token(authorization.as_deref(), x_api_key.as_deref()).ok_or_else(principal::missing_key)?;
+    let x_goog_api_key = header(req, "x-goog-api-key");
+    let token = headers::client_token(authorization.as_deref(), x_api_key.as_deref(), x_goog_api_key.as_deref())
+        .or(query_key)
+        .ok_or_else(principal::missing_key)?;
     let principal = store::principal_by_token(env, cfg, token, rc.started_ms).await?;
 
     if let Some(host) = header(req, "host") {

@@ -1,39 +1,28 @@
-//! Stage 5: build the upstream request with the provider's adapter, send it
-//! within the per-attempt timeout, and classify the answer. A non-2xx answer
-//! becomes the provider's error in the gateway's shape, status kept.
+//! Stage 5: send an upstream request within the per-attempt timeout and
+//! classify the answer. Every attempt is recorded in the context; a non-2xx
+//! answer becomes the provider's error in the gateway's shape, status kept.
 
 use super::context::RequestContext;
-use super::resolve::Selected;
 use crate::api::error::{GatewayError, GatewayResult};
 use crate::api::headers::PROVIDER_REQUEST_ID_HEADERS;
-use crate::api::routes::Endpoint;
 use crate::observe::log_record::Attempt;
-use crate::providers::openai_compat::request::{self as openai_request, StreamPlan};
-use crate::providers::{upstream_error, Target};
+use crate::providers::{Target, UpstreamRequest};
 use crate::runtime::http::{send, SendFailure, UpstreamResponse};
 use crate::runtime::now_ms;
-use crate::util::json_object::JsonObject;
 
 /// Most of an error body worth reading; anything longer is cut.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-pub async fn dispatch(
-    rc: &mut RequestContext,
-    selected: &Selected<'_>,
-    endpoint: &Endpoint,
-    body: JsonObject,
-    forwarded: &[(String, String)],
-    timeout_ms: u64,
-) -> GatewayResult<(UpstreamResponse, StreamPlan)> {
-    let target = Target {
-        provider: selected.resolved.provider,
-        model_id: selected.resolved.model_id,
-        base_url: selected.base_url,
-        secret: selected.secret(),
-    };
-    let (upstream, plan) = openai_request::build(endpoint, body, &target, forwarded)?;
-    rc.stream = plan.stream;
+/// Reads a provider's error body into the gateway's error shape.
+pub type ErrorReader<'a> = &'a dyn Fn(u16, &[u8]) -> GatewayError;
 
+/// Sends one attempt and records it; any HTTP status is an answer.
+pub async fn send_raw(
+    rc: &mut RequestContext,
+    target: &Target<'_>,
+    upstream: &UpstreamRequest,
+    timeout_ms: u64,
+) -> GatewayResult<UpstreamResponse> {
     let started = now_ms();
     rc.upstream_started_ms.get_or_insert(started);
     let mut attempt = Attempt {
@@ -41,7 +30,7 @@ pub async fn dispatch(
         model: target.model_id.to_string(),
         ..Default::default()
     };
-    let result = send(&upstream, timeout_ms).await;
+    let result = send(upstream, timeout_ms).await;
     let answered = now_ms();
     attempt.latency_ms = answered.saturating_sub(started);
     rc.upstream_headers_ms = Some(answered);
@@ -49,18 +38,17 @@ pub async fn dispatch(
     let response = match result {
         Ok(r) => r,
         Err(failure) => {
+            let provider = &target.provider.id;
             let e = match failure {
-                SendFailure::Timeout => GatewayError::gateway_timeout(format!(
-                    "{} did not answer within {} ms.",
-                    target.provider.id, timeout_ms
-                )),
-                SendFailure::Network(_) => GatewayError::bad_gateway(
-                    "upstream_unreachable",
-                    format!("Could not connect to {}.", target.provider.id),
-                ),
+                SendFailure::Timeout => {
+                    GatewayError::gateway_timeout(format!("{provider} did not answer within {timeout_ms} ms."))
+                }
+                SendFailure::Network(_) => {
+                    GatewayError::bad_gateway("upstream_unreachable", format!("Could not connect to {provider}."))
+                }
                 SendFailure::Invalid(why) => GatewayError::bad_gateway(
                     "upstream_request_invalid",
-                    format!("The request to {} could not be built: {why}.", target.provider.id),
+                    format!("The request to {provider} could not be built: {why}."),
                 ),
             };
             attempt.error = Some(e.code.clone());
@@ -69,20 +57,40 @@ pub async fn dispatch(
         }
     };
 
-    let status = response.status();
-    attempt.status = status;
-    rc.provider_request_id = PROVIDER_REQUEST_ID_HEADERS.iter().find_map(|h| response.header(h));
-
-    if !(200..300).contains(&status) {
-        let retry_after = response.header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
-        let mut bytes = response.bytes().await.map(|(_, copy)| copy).unwrap_or_default();
-        bytes.truncate(MAX_ERROR_BODY);
-        let mut e = upstream_error::normalize(status, &bytes, &target.provider.id, target.secret);
-        e.retry_after = retry_after;
-        attempt.error = Some(e.code.clone());
-        rc.attempts.push(attempt);
-        return Err(e);
+    attempt.status = response.status();
+    if let Some(id) = PROVIDER_REQUEST_ID_HEADERS.iter().find_map(|h| response.header(h)) {
+        rc.provider_request_id = Some(id);
     }
     rc.attempts.push(attempt);
-    Ok((response, plan))
+    Ok(response)
+}
+
+/// Sends one attempt; a non-2xx answer becomes the provider's error.
+pub async fn send_attempt(
+    rc: &mut RequestContext,
+    target: &Target<'_>,
+    upstream: &UpstreamRequest,
+    timeout_ms: u64,
+    read_error: ErrorReader<'_>,
+) -> GatewayResult<UpstreamResponse> {
+    let response = send_raw(rc, target, upstream, timeout_ms).await?;
+    let status = response.status();
+    if (200..300).contains(&status) {
+        return Ok(response);
+    }
+    let e = error_of(&response, read_error).await;
+    if let Some(attempt) = rc.attempts.last_mut() {
+        attempt.error = Some(e.code.clone());
+    }
+    Err(e)
+}
+
+/// The error a non-2xx answer carries, with its `retry-after`.
+pub async fn error_of(response: &UpstreamResponse, read_error: ErrorReader<'_>) -> GatewayError {
+    let retry_after = response.header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+    let mut bytes = response.bytes().await.map(|(_, copy)| copy).unwrap_or_default();
+    bytes.truncate(MAX_ERROR_BODY);
+    let mut e = read_error(response.status(), &bytes);
+    e.retry_after = e.retry_after.or(retry_after);
+    e
 }

@@ -29,7 +29,8 @@ pub struct ModelList {
 
 pub fn list(principal: &Principal, workspace: &WorkspaceConfig) -> ModelList {
     let mut data = Vec::new();
-    for provider in catalog().providers().iter().filter(|p| workspace.has_provider(&p.id)) {
+    let providers = workspace.custom_providers.iter().chain(catalog().providers().iter());
+    for provider in providers.filter(|p| workspace.has_provider(&p.id)) {
         for m in &provider.models {
             if policy::model_visible(principal, &provider.id, &m.id) {
                 data.push(ModelObject {
@@ -47,7 +48,7 @@ pub fn list(principal: &Principal, workspace: &WorkspaceConfig) -> ModelList {
 }
 
 pub fn retrieve(principal: &Principal, workspace: &WorkspaceConfig, id: &str) -> GatewayResult<ModelObject> {
-    let r = resolve(catalog(), &[], id)?;
+    let r = resolve(catalog(), &workspace.custom_providers, id)?;
     let not_found = || {
         GatewayError::not_found("model_not_found", format!("The model '{id}' is not available to this key."))
             .with_param("model")
@@ -98,6 +99,7 @@ mod tests {
                 base_url: None,
                 config: serde_json::json!({}),
             }],
+            custom_providers: vec![],
         }
     }
 

@@ -30,7 +30,7 @@ pub fn select<'a>(
     endpoint: &Endpoint,
     model: &'a str,
 ) -> GatewayResult<Selected<'a>> {
-    let resolved = resolve(catalog, &[], model)?;
+    let resolved = resolve(catalog, &workspace.custom_providers, model)?;
     let provider = resolved.provider;
     if !provider.serves(endpoint.name()) {
         return Err(GatewayError::invalid_request(
@@ -101,6 +101,7 @@ mod tests {
                 base_url: base_url.map(str::to_string),
                 config: serde_json::json!({}),
             }],
+            custom_providers: vec![],
         }
     }
 

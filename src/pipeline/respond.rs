@@ -5,11 +5,11 @@
 
 use super::context::RequestContext;
 use super::settle;
-use crate::api::error::GatewayError;
+use crate::api::error::{GatewayError, GatewayResult};
 use crate::api::headers::{ALEPHANT_ATTEMPTS, ALEPHANT_ID, ALEPHANT_MODEL, ALEPHANT_PROVIDER, ALEPHANT_PROVIDER_REQ_ID};
 use crate::catalog::{pricing, ModelSpec};
 use crate::providers::stream_transform::StreamTransform;
-use crate::providers::usage;
+use crate::providers::usage::{self, Usage};
 use crate::runtime::http::{self, ErrorShape, UpstreamResponse};
 use crate::runtime::now_ms;
 use crate::runtime::stream_pipe::{self, PipeOutcome};
@@ -20,7 +20,7 @@ use worker::{Context, Env, Headers, Response, ResponseBuilder};
 pub const CLIENT_CLOSED: u16 = 499;
 
 /// Headers that tell the client who answered.
-fn gateway_headers(rc: &RequestContext, content_type: &str) -> Headers {
+pub fn gateway_headers(rc: &RequestContext, content_type: &str) -> Headers {
     let h = Headers::new();
     let _ = h.set("content-type", content_type);
     let _ = h.set(ALEPHANT_ID, &rc.id);
@@ -43,17 +43,27 @@ fn gateway_headers(rc: &RequestContext, content_type: &str) -> Headers {
     h
 }
 
-fn price(rc: &mut RequestContext, model: Option<&ModelSpec>) {
+pub fn price(rc: &mut RequestContext, model: Option<&ModelSpec>) {
     if let (Some(m), Some(u)) = (model, rc.usage.as_ref()) {
         rc.cost = pricing::cost(m, u);
     }
 }
 
-/// A complete JSON answer: read it, note usage and cost, pass the bytes on.
+/// What to do with a complete JSON answer: keep the provider's bytes (and
+/// read usage from them), or replace them with a translation.
+pub type JsonConversion = Box<dyn FnOnce(&[u8]) -> GatewayResult<(Option<Vec<u8>>, Option<Usage>)>>;
+
+/// The OpenAI-compatible case: pass the bytes on, read OpenAI usage.
+pub fn keep_openai() -> JsonConversion {
+    Box::new(|bytes: &[u8]| Ok((None, usage::from_openai_body(bytes))))
+}
+
+/// A complete JSON answer: read it, convert it, note usage and cost, answer.
 pub async fn json_answer(
     upstream: UpstreamResponse,
     mut rc: RequestContext,
     model: Option<ModelSpec>,
+    convert: JsonConversion,
     env: &Env,
     ctx: &Context,
 ) -> Response {
@@ -67,24 +77,48 @@ pub async fn json_answer(
             return fail(rc, e, env, ctx, ErrorShape::OpenAi);
         }
     };
+    let (replacement, answer_usage) = match convert(&bytes) {
+        Ok(c) => c,
+        Err(e) => return fail(rc, e, env, ctx, ErrorShape::OpenAi),
+    };
+    drop(bytes);
     let now = now_ms();
     rc.first_token_ms = Some(now);
     rc.finished_ms = Some(now);
     rc.status = 200;
-    rc.usage = usage::from_openai_body(&bytes);
-    drop(bytes);
+    rc.usage = answer_usage;
     price(&mut rc, model.as_ref());
-    let content_type = upstream.header("content-type").unwrap_or_else(|| "application/json".into());
+    let content_type = match &replacement {
+        Some(_) => "application/json".to_string(),
+        None => upstream.header("content-type").unwrap_or_else(|| "application/json".into()),
+    };
     let headers = gateway_headers(&rc, &content_type);
     settle::schedule(ctx, env, rc);
-    // The client gets the runtime's own buffer: no copy back out of wasm.
-    let init = web_sys::ResponseInit::new();
-    init.set_status(200);
-    init.set_headers(&headers.0);
-    match web_sys::Response::new_with_opt_buffer_source_and_init(Some(&body), &init) {
-        Ok(r) => Response::from(r),
-        Err(_) => http::error(&GatewayError::internal("response_build"), None, ErrorShape::OpenAi),
+    match replacement {
+        Some(new_body) => ResponseBuilder::new().with_status(200).with_headers(headers).fixed(new_body),
+        // The client gets the runtime's own buffer: no copy back out of wasm.
+        None => {
+            let init = web_sys::ResponseInit::new();
+            init.set_status(200);
+            init.set_headers(&headers.0);
+            match web_sys::Response::new_with_opt_buffer_source_and_init(Some(&body), &init) {
+                Ok(r) => Response::from(r),
+                Err(_) => http::error(&GatewayError::internal("response_build"), None, ErrorShape::OpenAi),
+            }
+        }
     }
+}
+
+/// An answer the gateway composed itself (e.g. translated embeddings).
+pub fn composed_answer(mut rc: RequestContext, body: Vec<u8>, model: Option<ModelSpec>, env: &Env, ctx: &Context) -> Response {
+    let now = now_ms();
+    rc.first_token_ms = Some(now);
+    rc.finished_ms = Some(now);
+    rc.status = 200;
+    price(&mut rc, model.as_ref());
+    let headers = gateway_headers(&rc, "application/json");
+    settle::schedule(ctx, env, rc);
+    ResponseBuilder::new().with_status(200).with_headers(headers).fixed(body)
 }
 
 /// A streamed answer: piped to the client chunk by chunk as it arrives
@@ -95,6 +129,7 @@ pub fn stream_answer(
     mut rc: RequestContext,
     transform: Box<dyn StreamTransform>,
     model: Option<ModelSpec>,
+    content_type: &str,
     env: &Env,
     ctx: &Context,
 ) -> Response {
@@ -114,7 +149,7 @@ pub fn stream_answer(
             return fail(rc, e, env, ctx, ErrorShape::OpenAi);
         }
     };
-    let headers = gateway_headers(&rc, "text/event-stream; charset=utf-8");
+    let headers = gateway_headers(&rc, content_type);
     let _ = headers.set("cache-control", "no-cache");
     let env = env.clone();
     ctx.wait_until(async move {

@@ -11,6 +11,7 @@ use crate::api::error::{ErrorType, GatewayError, GatewayResult};
 use crate::auth::principal::{self, KeyRow, Principal};
 use crate::auth::secrets::EncryptionKey;
 use crate::auth::virtual_key;
+use crate::catalog::ProviderSpec;
 use crate::runtime::config::{secret, Config};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -92,18 +93,39 @@ pub async fn workspace_config(env: &Env, cfg: &Config, workspace_id: &str, now: 
     if let Some(hit) = WORKSPACES.with(|c| c.borrow().get(workspace_id, now)) {
         return Ok(hit);
     }
-    let rows: Vec<ProviderKeyRow> = d1::db(env)
-        .map_err(|_| store_unavailable())?
-        .prepare(
+    // Credentials and custom providers in one round trip.
+    let db = d1::db(env).map_err(|_| store_unavailable())?;
+    let ws = [JsValue::from_str(workspace_id)];
+    let statements = vec![
+        db.prepare(
             "SELECT id, provider, name, encrypted_key, base_url, config FROM provider_keys \
              WHERE workspace_id = ?1 AND enabled = 1 ORDER BY created_at, id",
         )
-        .bind(&[JsValue::from_str(workspace_id)])
+        .bind(&ws)
+        .map_err(|_| store_unavailable())?,
+        db.prepare("SELECT spec FROM custom_providers WHERE workspace_id = ?1 ORDER BY id")
+            .bind(&ws)
+            .map_err(|_| store_unavailable())?,
+    ];
+    let results = db.batch(statements).await.map_err(|_| store_unavailable())?;
+    let rows: Vec<ProviderKeyRow> = results
+        .first()
+        .map(|r| r.results())
+        .transpose()
         .map_err(|_| store_unavailable())?
-        .all()
-        .await
-        .and_then(|r| r.results())
-        .map_err(|_| store_unavailable())?;
+        .unwrap_or_default();
+    #[derive(serde::Deserialize)]
+    struct SpecRow {
+        spec: String,
+    }
+    let specs: Vec<SpecRow> =
+        results.get(1).map(|r| r.results()).transpose().map_err(|_| store_unavailable())?.unwrap_or_default();
+    // Specs were validated when written; one that no longer parses is skipped.
+    let custom_providers = specs
+        .iter()
+        .filter_map(|r| serde_json::from_str::<ProviderSpec>(&r.spec).ok())
+        .map(ProviderSpec::prepared)
+        .collect();
     let key = secret(env, "PROVIDER_KEY_ENCRYPTION_KEY").and_then(|s| EncryptionKey::from_secret(&s).ok());
     let credentials = rows
         .into_iter()
@@ -123,7 +145,7 @@ pub async fn workspace_config(env: &Env, cfg: &Config, workspace_id: &str, now: 
             }
         })
         .collect();
-    let config = Rc::new(WorkspaceConfig { workspace_id: workspace_id.to_string(), credentials });
+    let config = Rc::new(WorkspaceConfig { workspace_id: workspace_id.to_string(), credentials, custom_providers });
     WORKSPACES.with(|c| c.borrow_mut().insert(workspace_id.to_string(), config.clone(), now, cfg.config_cache_ttl_ms));
     Ok(config)
 }

@@ -41,11 +41,13 @@ impl std::fmt::Debug for ProviderCredential {
     }
 }
 
-/// What a workspace's requests need besides the key: its provider credentials.
+/// What a workspace's requests need besides the key: its provider
+/// credentials and the providers it registered itself.
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceConfig {
     pub workspace_id: String,
     pub credentials: Vec<ProviderCredential>,
+    pub custom_providers: Vec<crate::catalog::ProviderSpec>,
 }
 
 impl WorkspaceConfig {

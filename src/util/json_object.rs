@@ -56,6 +56,15 @@ impl JsonObject {
         self.fields.iter().map(|(k, v)| (k.as_str(), v.as_ref()))
     }
 
+    /// The whole object as a `Value` tree (for formats that need every field).
+    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        let mut map = serde_json::Map::with_capacity(self.fields.len());
+        for (k, v) in &self.fields {
+            map.insert(k.clone(), serde_json::from_str(v.get())?);
+        }
+        Ok(serde_json::Value::Object(map))
+    }
+
     pub fn to_vec(&self) -> Vec<u8> {
         let len: usize = self.fields.iter().map(|(k, v)| k.len() + v.get().len() + 4).sum();
         let mut out = Vec::with_capacity(len + 2);

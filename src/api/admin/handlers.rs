@@ -67,6 +67,10 @@ async fn route(admin: &Admin, method: &str, segs: &[&str], query: &[(String, Str
         ("GET", ["workspaces"]) => r::list_workspaces(admin, query).await,
         ("GET", ["workspaces", ws]) => r::get_workspace(admin, ws).await,
 
+        ("POST", ["workspaces", ws, "providers"]) => r::create_custom_provider(admin, ws, body).await,
+        ("GET", ["workspaces", ws, "providers"]) => r::list_custom_providers(admin, ws).await,
+        ("DELETE", ["workspaces", ws, "providers", id]) => r::delete_custom_provider(admin, ws, id).await,
+
         ("POST", ["workspaces", ws, "provider-keys"]) => r::create_provider_key(admin, ws, body).await,
         ("GET", ["workspaces", ws, "provider-keys"]) => r::list_provider_keys(admin, ws).await,
         ("DELETE", ["workspaces", ws, "provider-keys", id]) => r::delete_provider_key(admin, ws, id).await,

@@ -3,7 +3,8 @@
 //! checks that give a precise message and `param`.
 
 use crate::api::error::{GatewayError, GatewayResult};
-use crate::catalog::catalog;
+use crate::catalog::{catalog, AdapterKind, AuthScheme, ModelSpec, ProviderSpec};
+use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
@@ -105,9 +106,14 @@ pub struct ValidProviderKey {
 }
 
 impl CreateProviderKey {
-    pub fn validate(self) -> GatewayResult<ValidProviderKey> {
-        let spec = catalog().provider(self.provider.trim()).ok_or_else(|| {
-            bad("provider", format!("Unknown provider '{}'. GET /admin/providers lists them.", self.provider.trim()))
+    /// `custom` are the workspace's own providers, which may be named too.
+    pub fn validate(self, custom: &[ProviderSpec]) -> GatewayResult<ValidProviderKey> {
+        let name = self.provider.trim();
+        let spec = custom.iter().find(|p| p.answers_to(name)).or_else(|| catalog().provider(name)).ok_or_else(|| {
+            bad(
+                "provider",
+                format!("Unknown provider '{name}'. GET /admin/providers lists the catalog; a workspace can add its own."),
+            )
         })?;
         let key = self.key.map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
         if key.is_none() && spec.needs_key() {
@@ -123,6 +129,88 @@ impl CreateProviderKey {
             base_url: self.base_url.as_deref().map(check_base_url).transpose()?,
             config: check_object("config", self.config)?,
         })
+    }
+}
+
+/// A workspace's own provider: the shape of a catalog file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCustomProvider {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub adapter: AdapterKind,
+    pub base_url: String,
+    #[serde(default)]
+    pub api_path: Option<String>,
+    pub auth: AuthScheme,
+    #[serde(default)]
+    pub default_headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub endpoints: Option<Vec<String>>,
+    #[serde(default)]
+    pub key_optional: bool,
+    #[serde(default)]
+    pub models: Vec<ModelSpec>,
+}
+
+/// Path prefixes the gateway itself uses; a provider may not be named after them.
+const RESERVED_IDS: &[&str] = &["v1", "ai", "admin", "health", "router"];
+const ENDPOINTS: &[&str] = &["chat", "completions", "embeddings", "responses", "images", "models", "messages"];
+
+impl CreateCustomProvider {
+    pub fn validate(self) -> GatewayResult<ProviderSpec> {
+        let id = self.id.trim().to_ascii_lowercase();
+        let id_ok = !id.is_empty()
+            && id.len() <= 63
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && !RESERVED_IDS.contains(&id.as_str());
+        if !id_ok {
+            return Err(bad("id", "'id' must be 1-63 characters of a-z, 0-9, '-' or '_', and not a gateway path (v1, ai, admin, health, router)."));
+        }
+        for (k, v) in &self.default_headers {
+            let lower = k.to_ascii_lowercase();
+            let valid = !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') && !v.chars().any(char::is_control);
+            if !valid || matches!(lower.as_str(), "authorization" | "x-api-key" | "api-key" | "host" | "content-length") {
+                return Err(bad("default_headers", format!("header '{k}' cannot be a default header (credentials go in a provider key).")));
+            }
+        }
+        let endpoints = match self.endpoints {
+            Some(list) => {
+                if let Some(e) = list.iter().find(|e| !ENDPOINTS.contains(&e.as_str())) {
+                    return Err(bad("endpoints", format!("unknown endpoint '{e}' (one of {}).", ENDPOINTS.join(", "))));
+                }
+                list
+            }
+            None => vec!["chat".into(), "completions".into(), "embeddings".into(), "models".into()],
+        };
+        let mut seen = std::collections::HashSet::new();
+        for m in &self.models {
+            if m.id.trim().is_empty() || !seen.insert(m.id.clone()) {
+                return Err(bad("models", format!("model ids must be non-empty and unique ('{}').", m.id)));
+            }
+            let prices = [m.input, m.output, m.cached_input, m.cache_write, m.per_image, m.per_request];
+            if prices.iter().flatten().any(|p| !p.is_finite() || *p < 0.0) {
+                return Err(bad("models", format!("prices of '{}' must be non-negative numbers.", m.id)));
+            }
+        }
+        Ok(ProviderSpec {
+            name: check_name("name", self.name.as_deref().unwrap_or(&id), false)?,
+            id,
+            aliases: Vec::new(),
+            adapter: self.adapter,
+            base_url: check_base_url(&self.base_url)?,
+            api_path: self.api_path.unwrap_or_default(),
+            auth: self.auth,
+            default_headers: self.default_headers,
+            env_key: None,
+            key_optional: self.key_optional,
+            bare_names: false,
+            bare_prefixes: Vec::new(),
+            endpoints,
+            models: self.models,
+        }
+        .prepared())
     }
 }
 
@@ -259,25 +347,52 @@ mod tests {
     fn provider_keys() {
         let ok = parse::<CreateProviderKey>(br#"{"provider":"together_ai","key":" sk-1 ","base_url":"http://127.0.0.1:9/v1/"}"#)
             .unwrap()
-            .validate()
+            .validate(&[])
             .unwrap();
         assert_eq!(ok.provider, "together");
         assert_eq!(ok.key.as_deref(), Some("sk-1"));
         assert_eq!(ok.base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
-        let e = parse::<CreateProviderKey>(br#"{"provider":"nope","key":"k"}"#).unwrap().validate().err().unwrap();
+        let e = parse::<CreateProviderKey>(br#"{"provider":"nope","key":"k"}"#).unwrap().validate(&[]).err().unwrap();
         assert_eq!(e.param.as_deref(), Some("provider"));
-        let e = parse::<CreateProviderKey>(br#"{"provider":"openai"}"#).unwrap().validate().err().unwrap();
+        let e = parse::<CreateProviderKey>(br#"{"provider":"openai"}"#).unwrap().validate(&[]).err().unwrap();
         assert_eq!(e.param.as_deref(), Some("key"));
         assert!(parse::<CreateProviderKey>(br#"{"provider":"ollama","base_url":"http://gpu:11434/v1"}"#)
             .unwrap()
-            .validate()
+            .validate(&[])
             .is_ok());
         let e = parse::<CreateProviderKey>(br#"{"provider":"openai","key":"k","base_url":"ftp://x"}"#)
             .unwrap()
-            .validate()
+            .validate(&[])
             .err()
             .unwrap();
         assert_eq!(e.param.as_deref(), Some("base_url"));
+    }
+
+    #[test]
+    fn custom_providers() {
+        let spec = parse::<CreateCustomProvider>(
+            br#"{"id":"Acme","adapter":"openai","base_url":"https://llm.acme.internal/v1","auth":"bearer",
+                "models":[{"id":"acme-large","input":1.5,"output":3}]}"#,
+        )
+        .unwrap()
+        .validate()
+        .unwrap();
+        assert_eq!(spec.id, "acme");
+        assert_eq!(spec.endpoints, vec!["chat", "completions", "embeddings", "models"]);
+        assert!(spec.model("acme-large").is_some());
+        let key = parse::<CreateProviderKey>(br#"{"provider":"acme","key":"k"}"#).unwrap().validate(&[spec]).unwrap();
+        assert_eq!(key.provider, "acme");
+        let err = |body: &[u8]| parse::<CreateCustomProvider>(body).and_then(|c| c.validate()).err().unwrap();
+        assert_eq!(err(br#"{"id":"v1","adapter":"openai","base_url":"https://x","auth":"bearer"}"#).param.as_deref(), Some("id"));
+        assert!(err(br#"{"id":"a","adapter":"smoke","base_url":"https://x","auth":"bearer"}"#).message.contains("smoke"));
+        assert_eq!(
+            err(br#"{"id":"a","adapter":"openai","base_url":"https://x","auth":"bearer","models":[{"id":"m","input":-1}]}"#).param.as_deref(),
+            Some("models")
+        );
+        assert_eq!(
+            err(br#"{"id":"a","adapter":"openai","base_url":"https://x","auth":"bearer","default_headers":{"Authorization":"x"}}"#).param.as_deref(),
+            Some("default_headers")
+        );
     }
 
     #[test]

@@ -37,6 +37,8 @@ mod tests {
             "/admin/providers",
             "/admin/workspaces",
             "/admin/workspaces/{workspace}",
+            "/admin/workspaces/{workspace}/providers",
+            "/admin/workspaces/{workspace}/providers/{id}",
             "/admin/workspaces/{workspace}/provider-keys",
             "/admin/workspaces/{workspace}/provider-keys/{id}",
             "/admin/workspaces/{workspace}/virtual-keys",

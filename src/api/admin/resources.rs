@@ -2,12 +2,14 @@
 //! custom domains.
 
 use super::audit;
-use super::input::{self, CreateAgent, CreateDomain, CreateProviderKey, CreateVirtualKey, CreateWorkspace};
+use super::input::{
+    self, CreateAgent, CreateCustomProvider, CreateDomain, CreateProviderKey, CreateVirtualKey, CreateWorkspace,
+};
 use super::support::{expand_json, limit, list, Admin};
 use crate::api::error::{ErrorType, GatewayError, GatewayResult};
 use crate::auth::secrets::{hint, EncryptionKey, NONCE_BYTES};
 use crate::auth::virtual_key;
-use crate::catalog::catalog;
+use crate::catalog::{catalog, ProviderSpec};
 use crate::observe::sql::SqlValue;
 use crate::runtime::config::secret;
 use crate::runtime::{new_id, random_bytes};
@@ -67,8 +69,9 @@ pub async fn get_workspace(admin: &Admin, ws: &str) -> GatewayResult<Response> {
 // ---- provider keys ----------------------------------------------------------
 
 pub async fn create_provider_key(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResult<Response> {
-    let v = input::parse::<CreateProviderKey>(body)?.validate()?;
+    let request = input::parse::<CreateProviderKey>(body)?;
     admin.require_workspace(ws).await?;
+    let v = request.validate(&custom_specs(admin, ws).await?)?;
     let id = new_id("pk");
     let (sealed, key_hint) = match &v.key {
         Some(plain) => {
@@ -144,6 +147,56 @@ pub async fn delete_provider_key(admin: &Admin, ws: &str, id: &str) -> GatewayRe
         .ok_or_else(|| GatewayError::not_found("provider_key_not_found", format!("No provider key '{id}'.")))?;
     let delete = admin.stmt("DELETE FROM provider_keys WHERE id = ?1 AND workspace_id = ?2", &[id.into(), ws.into()])?;
     let event = audit::event(admin, Some(ws), "provider_key.deleted", "provider_key", id, json!({}))?;
+    admin.batch(vec![delete, event]).await?;
+    cache::invalidate_workspace(ws);
+    Ok(admin.ok(200, &json!({ "id": id, "deleted": true })))
+}
+
+// ---- custom providers -------------------------------------------------------
+
+async fn custom_specs(admin: &Admin, ws: &str) -> GatewayResult<Vec<ProviderSpec>> {
+    let rows = admin.rows("SELECT spec FROM custom_providers WHERE workspace_id = ?1", &[ws.into()]).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.get("spec").and_then(Value::as_str))
+        .filter_map(|s| serde_json::from_str(s).ok())
+        .collect())
+}
+
+pub async fn create_custom_provider(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResult<Response> {
+    let spec = input::parse::<CreateCustomProvider>(body)?.validate()?;
+    admin.require_workspace(ws).await?;
+    let text = serde_json::to_string(&spec).map_err(|_| GatewayError::internal("serialize_provider"))?;
+    let insert = admin.stmt(
+        "INSERT INTO custom_providers (workspace_id, id, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        &[ws.into(), spec.id.as_str().into(), text.as_str().into(), admin.now.into()],
+    )?;
+    let event = audit::event(
+        admin,
+        Some(ws),
+        "custom_provider.created",
+        "custom_provider",
+        &spec.id,
+        json!({ "base_url": spec.base_url, "adapter": spec.adapter, "models": spec.models.len() }),
+    )?;
+    admin.batch(vec![insert, event]).await?;
+    cache::invalidate_workspace(ws);
+    Ok(admin.ok(201, &json!(spec)))
+}
+
+pub async fn list_custom_providers(admin: &Admin, ws: &str) -> GatewayResult<Response> {
+    admin.require_workspace(ws).await?;
+    let specs = custom_specs(admin, ws).await?;
+    Ok(admin.ok(200, &list(specs.into_iter().map(|s| json!(s)).collect())))
+}
+
+pub async fn delete_custom_provider(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Response> {
+    admin
+        .row("SELECT id FROM custom_providers WHERE workspace_id = ?1 AND id = ?2", &[ws.into(), id.into()])
+        .await?
+        .ok_or_else(|| GatewayError::not_found("provider_not_found", format!("No custom provider '{id}'.")))?;
+    let delete = admin.stmt("DELETE FROM custom_providers WHERE workspace_id = ?1 AND id = ?2", &[ws.into(), id.into()])?;
+    let event = audit::event(admin, Some(ws), "custom_provider.deleted", "custom_provider", id, json!({}))?;
     admin.batch(vec![delete, event]).await?;
     cache::invalidate_workspace(ws);
     Ok(admin.ok(200, &json!({ "id": id, "deleted": true })))

@@ -3,6 +3,7 @@
 use super::super::{auth, join_url, Target, UpstreamRequest};
 use crate::api::error::{GatewayError, GatewayResult};
 use crate::api::routes::Endpoint;
+use crate::catalog::AdapterKind;
 use crate::util::json_object::JsonObject;
 use serde_json::{Map, Value};
 
@@ -40,7 +41,7 @@ pub fn build(
 
     let mut req = UpstreamRequest {
         method: "POST",
-        url: join_url(target.base_url, endpoint.upstream_path()),
+        url: url(endpoint, target),
         headers: Vec::with_capacity(4 + forwarded.len()),
         body: Some(body.to_vec()),
     };
@@ -56,6 +57,28 @@ pub fn build(
     }
     auth::apply(target.provider.auth, target.secret, &mut req);
     Ok((req, plan))
+}
+
+/// Azure's API version when the credential does not name one.
+pub const AZURE_DEFAULT_API_VERSION: &str = "2024-10-21";
+
+/// Where the endpoint lives: `base_url + /chat/completions` for OpenAI and
+/// its kin; Azure OpenAI addresses a deployment (the model id) and an API
+/// version (`config.api_version`).
+fn url(endpoint: &Endpoint, target: &Target) -> String {
+    if target.provider.adapter != AdapterKind::Azure {
+        return join_url(target.base_url, endpoint.upstream_path());
+    }
+    let version = target.setting("api_version").unwrap_or(AZURE_DEFAULT_API_VERSION);
+    let base = target.base_url.trim_end_matches('/');
+    match endpoint {
+        Endpoint::Responses => format!("{base}/openai/responses?api-version={version}"),
+        _ => format!(
+            "{base}/openai/deployments/{}{}?api-version={version}",
+            target.model_id,
+            endpoint.upstream_path()
+        ),
+    }
 }
 
 /// Makes sure the stream ends with a usage chunk; returns true when the
@@ -134,6 +157,23 @@ mod tests {
         let (req, plan) = build(&Endpoint::ChatCompletions, body, &target(), &[]).unwrap();
         assert!(plan.strip_usage_chunk);
         assert_eq!(body_of(&req)["stream_options"]["include_obfuscation"], false);
+    }
+
+    #[test]
+    fn azure_addresses_a_deployment() {
+        let p = catalog().provider("azure").unwrap();
+        let config = serde_json::json!({"api_version": "2025-01-01-preview"});
+        let t = Target { provider: p, model_id: "my-gpt4o", base_url: "https://acme.openai.azure.com/", secret: Some("k"), config: &config, now_ms: 0 };
+        let body = JsonObject::parse(br#"{"model":"azure/my-gpt4o","messages":[]}"#).unwrap();
+        let (req, _) = build(&Endpoint::ChatCompletions, body, &t, &[]).unwrap();
+        assert_eq!(req.url, "https://acme.openai.azure.com/openai/deployments/my-gpt4o/chat/completions?api-version=2025-01-01-preview");
+        assert_eq!(req.header("api-key"), Some("k"));
+        assert_eq!(req.header("authorization"), None);
+        let null = serde_json::Value::Null;
+        let t = Target { config: &null, ..t };
+        let body = JsonObject::parse(br#"{"model":"x","input":"a"}"#).unwrap();
+        let (req, _) = build(&Endpoint::Embeddings, body, &t, &[]).unwrap();
+        assert!(req.url.ends_with("/openai/deployments/my-gpt4o/embeddings?api-version=2024-10-21"));
     }
 
     #[test]

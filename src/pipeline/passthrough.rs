@@ -1,0 +1,214 @@
+//! Native pass-through, `/{provider}/…`: the provider's own API, forwarded
+//! untouched except for authentication (virtual key in, provider credential
+//! out) and gateway-only headers — so a provider's SDK pointed at
+//! `<gateway>/anthropic` works as it would against the provider. Usage and
+//! cost are still read from the answer (observed, never rewritten), and the
+//! request is logged, rate-limited and policy-checked like any other.
+
+use super::context::RequestContext;
+use super::dispatch::send_raw;
+use super::respond::{fail, gateway_headers, json_answer, stream_answer, JsonConversion};
+use super::start::intake;
+use super::{authenticate, settle};
+use crate::api::error::{GatewayError, GatewayResult};
+use crate::api::headers::forward_on_passthrough;
+use crate::api::routes::Endpoint;
+use crate::catalog::{catalog, AdapterKind, ModelSpec, ProviderSpec};
+use crate::governance::policy;
+use crate::providers::adapter::{adapter_for, model_in_body};
+use crate::providers::openai_compat::stream::StreamObserver;
+use crate::providers::sse;
+use crate::providers::stream_transform::StreamTransform;
+use crate::providers::translate::ObservingStream;
+use crate::providers::{auth, upstream_error, usage, Target, UpstreamRequest};
+use crate::runtime::config::Config;
+use crate::runtime::http::{self, ErrorShape, UpstreamResponse};
+use crate::runtime::now_ms;
+use crate::store::config as store;
+use worker::{Context, Env, Request, Response};
+
+/// Gateway errors in the shape the provider's own SDK understands.
+fn shape(provider: &str) -> ErrorShape {
+    if provider == "anthropic" {
+        ErrorShape::Anthropic
+    } else {
+        ErrorShape::OpenAi
+    }
+}
+
+pub async fn handle_passthrough(mut req: Request, env: &Env, ctx: &Context, provider: String, path: String) -> Response {
+    let cfg = Config::from_env(env);
+    let endpoint = Endpoint::Passthrough { provider: provider.clone(), path: path.clone() };
+    let (mut rc, headers) = intake(&req, env, endpoint);
+    let shape = shape(&provider);
+    match run(&mut req, env, &cfg, &mut rc, headers, &provider, &path).await {
+        Ok((upstream, kind, model)) => respond(upstream, kind, rc, model, env, ctx, shape).await,
+        Err(e) => fail(rc, e, env, ctx, shape),
+    }
+}
+
+/// The query string (with its `?`) without a `key=vk-…` parameter that
+/// carried our virtual key, and that key. Other parameters keep their bytes.
+fn split_query(req: &Request) -> (String, Option<String>) {
+    let Ok(url) = req.url() else { return (String::new(), None) };
+    let Some(query) = url.query() else { return (String::new(), None) };
+    let mut key = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("key=") {
+            Some(v) if v.starts_with("vk-") => {
+                key = Some(v.to_string());
+                false
+            }
+            _ => !pair.is_empty(),
+        })
+        .collect();
+    let query = if kept.is_empty() { String::new() } else { format!("?{}", kept.join("&")) };
+    (query, key)
+}
+
+async fn run(
+    req: &mut Request,
+    env: &Env,
+    cfg: &Config,
+    rc: &mut RequestContext,
+    headers: Vec<(String, String)>,
+    provider_id: &str,
+    path: &str,
+) -> GatewayResult<(UpstreamResponse, AdapterKind, Option<ModelSpec>)> {
+    let (query, query_key) = split_query(req);
+    let principal = authenticate::authenticate(req, env, cfg, rc, query_key.as_deref()).await?;
+    let workspace = store::workspace_config(env, cfg, &principal.workspace_id, rc.started_ms).await?;
+    let spec: &ProviderSpec = workspace
+        .custom_providers
+        .iter()
+        .find(|p| p.id == provider_id)
+        .or_else(|| catalog().provider(provider_id))
+        .ok_or_else(|| GatewayError::not_found("unknown_provider", format!("No provider '{provider_id}'.")))?;
+    let body = if matches!(req.method().to_string().as_str(), "GET" | "HEAD") {
+        Vec::new()
+    } else {
+        http::read_body(req, cfg.max_body_bytes).await?
+    };
+    let adapter = adapter_for(spec.adapter);
+    let model = match adapter {
+        Some(a) => a.passthrough_model(path, &body),
+        None => model_in_body(&body),
+    };
+    rc.provider = Some(spec.id.clone());
+    rc.model = model.clone();
+    rc.requested_model = model.clone();
+    rc.stream = body_wants_stream(&body) || path.contains("stream");
+    match &model {
+        Some(m) => policy::check_model(&principal, &spec.id, m)?,
+        None => policy::check_provider(&principal, &spec.id)?,
+    }
+    let credential = workspace.credential_for(&spec.id);
+    if credential.is_none() && spec.needs_key() {
+        return Err(GatewayError::invalid_request(
+            "provider_not_configured",
+            format!("This workspace has no key for provider '{}'.", spec.id),
+        ));
+    }
+    crate::governance::limits::enforce(env, &principal, rc).await?;
+
+    let null = serde_json::Value::Null;
+    let base = credential.and_then(|c| c.base_url.as_deref()).unwrap_or(&spec.base_url);
+    let target = Target {
+        provider: spec,
+        model_id: model.as_deref().unwrap_or(""),
+        base_url: base,
+        secret: credential.and_then(|c| c.secret.as_deref()),
+        config: credential.map_or(&null, |c| &c.config),
+        now_ms: now_ms(),
+    };
+    let mut upstream = UpstreamRequest {
+        method: method_name(req),
+        url: format!("{}{}{}", spec.passthrough_root(base), path, query),
+        headers: headers.into_iter().filter(|(k, _)| forward_on_passthrough(k)).collect(),
+        body: (!body.is_empty()).then_some(body),
+    };
+    for (k, v) in &spec.default_headers {
+        if upstream.header(k).is_none() {
+            upstream.headers.push((k.clone(), v.clone()));
+        }
+    }
+    auth::apply(spec.auth, target.secret, &mut upstream);
+    let model_spec = model.as_deref().and_then(|m| spec.model(m)).cloned();
+    let response = send_raw(rc, &target, &upstream, cfg.upstream_timeout_ms).await?;
+    Ok((response, spec.adapter, model_spec))
+}
+
+fn method_name(req: &Request) -> &'static str {
+    match req.method().to_string().as_str() {
+        "GET" => "GET",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        _ => "POST",
+    }
+}
+
+fn body_wants_stream(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct S {
+        stream: Option<bool>,
+    }
+    serde_json::from_slice::<S>(body).ok().and_then(|s| s.stream).unwrap_or(false)
+}
+
+/// How an error is written into each provider's native stream.
+fn native_error_event(kind: AdapterKind) -> fn(&GatewayError) -> Vec<u8> {
+    match kind {
+        AdapterKind::Anthropic => |e| sse::encode(Some("error"), &e.to_anthropic_json()),
+        AdapterKind::Bedrock => |_| Vec::new(), // binary framing: the stream just ends
+        _ => |e| sse::encode(None, &e.to_openai_json()),
+    }
+}
+
+async fn respond(
+    upstream: UpstreamResponse,
+    kind: AdapterKind,
+    mut rc: RequestContext,
+    model: Option<ModelSpec>,
+    env: &Env,
+    ctx: &Context,
+    shape: ErrorShape,
+) -> Response {
+    let status = upstream.status();
+    let content_type = upstream.header("content-type").unwrap_or_else(|| "application/json".into());
+    if !(200..300).contains(&status) {
+        // The provider's own error, untouched: its SDK knows that shape.
+        let (body, bytes) = upstream.bytes().await.unwrap_or_else(|_| (js_sys::Uint8Array::new_with_length(0), Vec::new()));
+        let provider = rc.provider.clone().unwrap_or_default();
+        let e = upstream_error::normalize(status, &bytes, &provider, None);
+        rc.fail(&e, now_ms());
+        let headers = gateway_headers(&rc, &content_type);
+        if let Some(ra) = upstream.header("retry-after") {
+            let _ = headers.set("retry-after", &ra);
+        }
+        settle::schedule(ctx, env, rc);
+        let init = web_sys::ResponseInit::new();
+        init.set_status(status);
+        init.set_headers(&headers.0);
+        return match web_sys::Response::new_with_opt_buffer_source_and_init(Some(&body), &init) {
+            Ok(r) => Response::from(r),
+            Err(_) => http::error(&e, None, shape),
+        };
+    }
+    let streaming = content_type.contains("event-stream") || content_type.contains("eventstream");
+    if streaming {
+        rc.stream = true;
+        let observer: Box<dyn StreamTransform> = match adapter_for(kind) {
+            Some(a) => Box::new(ObservingStream::new(a.stream_decoder(), native_error_event(kind))),
+            None => Box::new(StreamObserver::new(false)),
+        };
+        return stream_answer(upstream, rc, observer, model, &content_type, env, ctx);
+    }
+    let convert: JsonConversion = match adapter_for(kind) {
+        Some(a) => Box::new(move |bytes: &[u8]| Ok((None, a.parse_chat(bytes).ok().and_then(|r| r.usage)))),
+        None => Box::new(|bytes: &[u8]| Ok((None, usage::from_openai_body(bytes)))),
+    };
+    json_answer(upstream, rc, model, convert, env, ctx).await
+}

@@ -1,0 +1,18 @@
+//! Stage 0 at the edge: a request id and the client's headers read once.
+
+use super::context::{ClientMeta, RequestContext};
+use crate::api::client_ip::parse_trusted;
+use crate::api::headers::{client_request_id, X_REQUEST_ID};
+use crate::api::routes::Endpoint;
+use crate::runtime::{new_request_id, now_ms};
+use worker::{Env, Request};
+
+/// A context for a new request, and its headers as (lower-case name, value).
+pub fn intake(req: &Request, env: &Env, endpoint: Endpoint) -> (RequestContext, Vec<(String, String)>) {
+    let headers: Vec<(String, String)> = req.headers().entries().collect();
+    let trusted = env.var("TRUSTED_PROXIES").map(|v| parse_trusted(&v.to_string())).unwrap_or_default();
+    let meta = ClientMeta::from_headers(&headers, &trusted);
+    let client_id = headers.iter().find(|(k, _)| k == X_REQUEST_ID).map(|(_, v)| v.as_str());
+    let id = client_request_id(client_id).unwrap_or_else(new_request_id);
+    (RequestContext::new(id, now_ms(), endpoint, meta), headers)
+}
