@@ -12,7 +12,9 @@
 //!   POST /_mock/reset              forget requests and scripts
 //! Behaviour from the base URL: http://127.0.0.1:<port>/~tag=a,status=500/v1 (see behaviour.rs).
 
+mod azure;
 mod behaviour;
+mod cohere;
 mod conversation;
 mod openai;
 mod output;
@@ -116,14 +118,17 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Ht
     let output = match behaviour.status {
         Some(status) if status >= 400 => {
             let message = behaviour.message.clone().unwrap_or_else(|| format!("mock failure with status {status}"));
-            let kind = if status == 429 { "rate_limit_error" } else if status >= 500 { "server_error" } else { "invalid_request_error" };
-            let mut o = openai::error(status, &message, kind);
+            let mut o = error_for_path(path, status, &message);
             if let (Output::Json { headers, .. }, Some(secs)) = (&mut o, behaviour.retry_after) {
                 headers.push(("retry-after".into(), secs.to_string()));
             }
             o
         }
-        _ => route(parts.method.as_str(), path, &json_body, behaviour.content.as_deref(), &request_id),
+        _ => {
+            let api_key = parts.headers.get("api-key").and_then(|v| v.to_str().ok());
+            let call = Call { method: parts.method.as_str(), path, query: query.as_deref(), api_key, body: &json_body };
+            route(&call, behaviour.content.as_deref(), &request_id)
+        }
     };
 
     Ok(match output {
@@ -165,15 +170,44 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Ht
     })
 }
 
+/// What routing needs to know about a provider request.
+struct Call<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+    /// The `api-key` header (Azure OpenAI's credential).
+    api_key: Option<&'a str>,
+    body: &'a Value,
+}
+
 /// Dispatches a provider endpoint by method and path.
-fn route(method: &str, path: &str, body: &Value, content: Option<&str>, request_id: &str) -> Output {
-    let path = path.trim_end_matches('/');
+fn route(call: &Call, content: Option<&str>, request_id: &str) -> Output {
+    let (method, body) = (call.method, call.body);
+    let path = call.path.trim_end_matches('/');
+    if let Some(out) = azure::route(method, path, call.query, call.api_key, body, content, request_id) {
+        return out;
+    }
     match (method, path) {
+        ("POST", p) if p.ends_with("/v2/chat") => cohere::chat(body, content, request_id),
+        ("POST", p) if p.ends_with("/v2/embed") => cohere::embed(body),
         ("POST", p) if p.ends_with("/chat/completions") => openai::chat(body, content, request_id),
         ("POST", p) if p.ends_with("/completions") => openai::completions(body, content, request_id),
         ("POST", p) if p.ends_with("/embeddings") => openai::embeddings(body),
         ("GET", p) if p.ends_with("/models") => openai::models(),
         _ => openai::error(404, &format!("mock has no endpoint {method} {path}"), "invalid_request_error"),
+    }
+}
+
+/// An error answer (`behaviour.status`) in the shape of the API the path belongs to.
+fn error_for_path(path: &str, status: u16, message: &str) -> Output {
+    let path = path.trim_end_matches('/');
+    if azure::deployment(path).is_some() {
+        azure::error(status, message)
+    } else if path.ends_with("/v2/chat") || path.ends_with("/v2/embed") {
+        cohere::error(status, message)
+    } else {
+        let kind = if status == 429 { "rate_limit_error" } else if status >= 500 { "server_error" } else { "invalid_request_error" };
+        openai::error(status, message, kind)
     }
 }
 
@@ -242,5 +276,42 @@ async fn main() -> std::io::Result<()> {
             let service = hyper::service::service_fn(move |req| handle(req, state.clone()));
             let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_and_body(o: Output) -> (u16, Value) {
+        match o {
+            Output::Json { status, body, .. } => (status, body),
+            Output::Stream { .. } => panic!("expected JSON"),
+        }
+    }
+
+    #[test]
+    fn errors_take_the_shape_of_the_called_api() {
+        let (_, v) = status_and_body(error_for_path("/v1/chat/completions", 500, "boom"));
+        assert_eq!(v["error"]["type"], "server_error");
+        let (_, v) = status_and_body(error_for_path("/v2/chat", 429, "slow"));
+        assert_eq!(v["message"], "slow");
+        assert!(v.get("error").is_none());
+        let (_, v) = status_and_body(error_for_path("/openai/deployments/d/chat/completions", 429, "slow"));
+        assert_eq!((v["error"]["code"].as_str(), v["error"]["message"].as_str()), (Some("429"), Some("slow")));
+    }
+
+    #[test]
+    fn routes_by_path() {
+        let body = json!({"model": "command-a-03-2025", "messages": [{"role": "user", "content": "hi"}]});
+        let call = |path, api_key| Call { method: "POST", path, query: Some("api-version=2024-10-21"), api_key, body: &body };
+        let (_, v) = status_and_body(route(&call("/v2/chat", None), None, "1"));
+        assert_eq!(v["finish_reason"], "COMPLETE");
+        let (_, v) = status_and_body(route(&call("/v1/chat/completions", None), None, "1"));
+        assert_eq!(v["object"], "chat.completion");
+        let (status, _) = status_and_body(route(&call("/openai/deployments/d/chat/completions", None), None, "1"));
+        assert_eq!(status, 401);
+        let (_, v) = status_and_body(route(&call("/openai/deployments/d/chat/completions", Some("k")), None, "1"));
+        assert_eq!(v["model"], "d");
     }
 }
