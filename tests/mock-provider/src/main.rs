@@ -11,7 +11,10 @@
 //!   POST /_mock/script             {"tag": T, "behaviours": [Behaviour, …]} queued per request
 //!   POST /_mock/reset              forget requests and scripts
 //! Behaviour from the base URL: http://127.0.0.1:<port>/~tag=a,status=500/v1 (see behaviour.rs).
+//! Formats by path: OpenAI (`/chat/completions`, `/completions`, `/embeddings`,
+//! `/models`), Anthropic (`/v1/messages`, `/v1/messages/count_tokens`).
 
+mod anthropic;
 mod behaviour;
 mod conversation;
 mod openai;
@@ -116,8 +119,7 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Ht
     let output = match behaviour.status {
         Some(status) if status >= 400 => {
             let message = behaviour.message.clone().unwrap_or_else(|| format!("mock failure with status {status}"));
-            let kind = if status == 429 { "rate_limit_error" } else if status >= 500 { "server_error" } else { "invalid_request_error" };
-            let mut o = openai::error(status, &message, kind);
+            let mut o = error_for_path(path, status, &message);
             if let (Output::Json { headers, .. }, Some(secs)) = (&mut o, behaviour.retry_after) {
                 headers.push(("retry-after".into(), secs.to_string()));
             }
@@ -169,12 +171,23 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Ht
 fn route(method: &str, path: &str, body: &Value, content: Option<&str>, request_id: &str) -> Output {
     let path = path.trim_end_matches('/');
     match (method, path) {
+        ("POST", p) if p.ends_with("/messages/count_tokens") => anthropic::count_tokens(body),
+        ("POST", p) if p.ends_with("/messages") => anthropic::messages(body, content, request_id),
         ("POST", p) if p.ends_with("/chat/completions") => openai::chat(body, content, request_id),
         ("POST", p) if p.ends_with("/completions") => openai::completions(body, content, request_id),
         ("POST", p) if p.ends_with("/embeddings") => openai::embeddings(body),
         ("GET", p) if p.ends_with("/models") => openai::models(),
-        _ => openai::error(404, &format!("mock has no endpoint {method} {path}"), "invalid_request_error"),
+        _ => error_for_path(path, 404, &format!("mock has no endpoint {method} {path}")),
     }
+}
+
+/// An error body in the shape of the API the path belongs to.
+fn error_for_path(path: &str, status: u16, message: &str) -> Output {
+    if anthropic::serves(path) {
+        return anthropic::error(status, message);
+    }
+    let kind = if status == 429 { "rate_limit_error" } else if status >= 500 { "server_error" } else { "invalid_request_error" };
+    openai::error(status, message, kind)
 }
 
 fn query_tag(query: Option<&str>) -> Option<String> {
