@@ -77,7 +77,8 @@ pub fn invalid_answer(provider: &str, what: impl std::fmt::Display) -> GatewayEr
 pub fn adapter_for(kind: AdapterKind) -> Option<&'static dyn ChatAdapter> {
     match kind {
         AdapterKind::Openai | AdapterKind::Azure => None,
+        AdapterKind::Anthropic => Some(&super::anthropic::Anthropic),
         AdapterKind::Cohere => Some(&super::cohere::Cohere),
-        AdapterKind::Anthropic | AdapterKind::Gemini | AdapterKind::Bedrock => None,
+        AdapterKind::Gemini | AdapterKind::Bedrock => None,
     }
 }

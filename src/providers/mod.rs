@@ -5,6 +5,7 @@
 //! `UpstreamRequest` with `fetch` and feeds the bytes back in.
 
 pub mod adapter;
+pub mod anthropic;
 pub mod auth;
 pub mod chat;
 pub mod cohere;

@@ -11,7 +11,10 @@
 //!   POST /_mock/script             {"tag": T, "behaviours": [Behaviour, …]} queued per request
 //!   POST /_mock/reset              forget requests and scripts
 //! Behaviour from the base URL: http://127.0.0.1:<port>/~tag=a,status=500/v1 (see behaviour.rs).
+//! Formats by path: OpenAI (`/chat/completions`, `/completions`, `/embeddings`,
+//! `/models`), Anthropic (`/v1/messages`, `/v1/messages/count_tokens`).
 
+mod anthropic;
 mod azure;
 mod behaviour;
 mod cohere;
@@ -190,11 +193,13 @@ fn route(call: &Call, content: Option<&str>, request_id: &str) -> Output {
     match (method, path) {
         ("POST", p) if p.ends_with("/v2/chat") => cohere::chat(body, content, request_id),
         ("POST", p) if p.ends_with("/v2/embed") => cohere::embed(body),
+        ("POST", p) if p.ends_with("/messages/count_tokens") => anthropic::count_tokens(body),
+        ("POST", p) if p.ends_with("/messages") => anthropic::messages(body, content, request_id),
         ("POST", p) if p.ends_with("/chat/completions") => openai::chat(body, content, request_id),
         ("POST", p) if p.ends_with("/completions") => openai::completions(body, content, request_id),
         ("POST", p) if p.ends_with("/embeddings") => openai::embeddings(body),
         ("GET", p) if p.ends_with("/models") => openai::models(),
-        _ => openai::error(404, &format!("mock has no endpoint {method} {path}"), "invalid_request_error"),
+        _ => error_for_path(path, 404, &format!("mock has no endpoint {method} {path}")),
     }
 }
 
@@ -205,6 +210,8 @@ fn error_for_path(path: &str, status: u16, message: &str) -> Output {
         azure::error(status, message)
     } else if path.ends_with("/v2/chat") || path.ends_with("/v2/embed") {
         cohere::error(status, message)
+    } else if anthropic::serves(path) {
+        anthropic::error(status, message)
     } else {
         let kind = if status == 429 { "rate_limit_error" } else if status >= 500 { "server_error" } else { "invalid_request_error" };
         openai::error(status, message, kind)
