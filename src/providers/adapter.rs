@@ -77,6 +77,7 @@ pub fn invalid_answer(provider: &str, what: impl std::fmt::Display) -> GatewayEr
 pub fn adapter_for(kind: AdapterKind) -> Option<&'static dyn ChatAdapter> {
     match kind {
         AdapterKind::Openai | AdapterKind::Azure => None,
-        AdapterKind::Anthropic | AdapterKind::Gemini | AdapterKind::Bedrock | AdapterKind::Cohere => None,
+        AdapterKind::Bedrock => Some(&super::bedrock::Bedrock),
+        AdapterKind::Anthropic | AdapterKind::Gemini | AdapterKind::Cohere => None,
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod adapter;
 pub mod auth;
+pub mod bedrock;
 pub mod chat;
 pub mod openai_compat;
 pub mod openai_format;

@@ -12,6 +12,7 @@
 //!   POST /_mock/reset              forget requests and scripts
 //! Behaviour from the base URL: http://127.0.0.1:<port>/~tag=a,status=500/v1 (see behaviour.rs).
 
+mod bedrock;
 mod behaviour;
 mod conversation;
 mod openai;
@@ -113,11 +114,14 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Ht
         tokio::time::sleep(Duration::from_millis(behaviour.latency_ms)).await;
     }
 
+    let authorization = parts.headers.get("authorization").and_then(|v| v.to_str().ok());
     let output = match behaviour.status {
+        // AWS refuses an unsigned request before anything else.
+        _ if bedrock::handles(path) && !bedrock::signed(authorization) => bedrock::unsigned(),
         Some(status) if status >= 400 => {
             let message = behaviour.message.clone().unwrap_or_else(|| format!("mock failure with status {status}"));
             let kind = if status == 429 { "rate_limit_error" } else if status >= 500 { "server_error" } else { "invalid_request_error" };
-            let mut o = openai::error(status, &message, kind);
+            let mut o = error_for_path(path, status, &message, kind);
             if let (Output::Json { headers, .. }, Some(secs)) = (&mut o, behaviour.retry_after) {
                 headers.push(("retry-after".into(), secs.to_string()));
             }
@@ -165,10 +169,19 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Ht
     })
 }
 
+/// An error answer in the format of the provider the path belongs to.
+fn error_for_path(path: &str, status: u16, message: &str, kind: &str) -> Output {
+    if bedrock::handles(path) {
+        return bedrock::error(status, message);
+    }
+    openai::error(status, message, kind)
+}
+
 /// Dispatches a provider endpoint by method and path.
 fn route(method: &str, path: &str, body: &Value, content: Option<&str>, request_id: &str) -> Output {
     let path = path.trim_end_matches('/');
     match (method, path) {
+        ("POST", p) if bedrock::handles(p) => bedrock::route(p, body, content),
         ("POST", p) if p.ends_with("/chat/completions") => openai::chat(body, content, request_id),
         ("POST", p) if p.ends_with("/completions") => openai::completions(body, content, request_id),
         ("POST", p) if p.ends_with("/embeddings") => openai::embeddings(body),
