@@ -78,7 +78,8 @@ pub fn adapter_for(kind: AdapterKind) -> Option<&'static dyn ChatAdapter> {
     match kind {
         AdapterKind::Openai | AdapterKind::Azure => None,
         AdapterKind::Anthropic => Some(&super::anthropic::Anthropic),
+        AdapterKind::Bedrock => Some(&super::bedrock::Bedrock),
         AdapterKind::Cohere => Some(&super::cohere::Cohere),
-        AdapterKind::Gemini | AdapterKind::Bedrock => None,
+        AdapterKind::Gemini => None,
     }
 }

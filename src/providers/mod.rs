@@ -7,6 +7,7 @@
 pub mod adapter;
 pub mod anthropic;
 pub mod auth;
+pub mod bedrock;
 pub mod chat;
 pub mod cohere;
 pub mod openai_compat;

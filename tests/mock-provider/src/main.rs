@@ -16,6 +16,7 @@
 
 mod anthropic;
 mod azure;
+mod bedrock;
 mod behaviour;
 mod cohere;
 mod conversation;
@@ -118,7 +119,10 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Ht
         tokio::time::sleep(Duration::from_millis(behaviour.latency_ms)).await;
     }
 
+    let authorization = parts.headers.get("authorization").and_then(|v| v.to_str().ok());
     let output = match behaviour.status {
+        // AWS refuses an unsigned request before anything else.
+        _ if bedrock::handles(path) && !bedrock::signed(authorization) => bedrock::unsigned(),
         Some(status) if status >= 400 => {
             let message = behaviour.message.clone().unwrap_or_else(|| format!("mock failure with status {status}"));
             let mut o = error_for_path(path, status, &message);
@@ -191,6 +195,7 @@ fn route(call: &Call, content: Option<&str>, request_id: &str) -> Output {
         return out;
     }
     match (method, path) {
+        ("POST", p) if bedrock::handles(p) => bedrock::route(p, body, content),
         ("POST", p) if p.ends_with("/v2/chat") => cohere::chat(body, content, request_id),
         ("POST", p) if p.ends_with("/v2/embed") => cohere::embed(body),
         ("POST", p) if p.ends_with("/messages/count_tokens") => anthropic::count_tokens(body),
@@ -212,6 +217,8 @@ fn error_for_path(path: &str, status: u16, message: &str) -> Output {
         cohere::error(status, message)
     } else if anthropic::serves(path) {
         anthropic::error(status, message)
+    } else if bedrock::handles(path) {
+        bedrock::error(status, message)
     } else {
         let kind = if status == 429 { "rate_limit_error" } else if status >= 500 { "server_error" } else { "invalid_request_error" };
         openai::error(status, message, kind)
