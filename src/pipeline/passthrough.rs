@@ -13,14 +13,14 @@ use super::{authenticate, settle};
 use crate::api::error::{GatewayError, GatewayResult};
 use crate::api::headers::forward_on_passthrough;
 use crate::api::routes::Endpoint;
-use crate::catalog::{catalog, AdapterKind, ModelSpec, ProviderSpec};
+use crate::catalog::{catalog, AdapterKind, AuthScheme, ModelSpec, ProviderSpec};
 use crate::governance::policy;
 use crate::providers::adapter::{adapter_for, model_in_body};
 use crate::providers::openai_compat::stream::StreamObserver;
 use crate::providers::sse;
 use crate::providers::stream_transform::StreamTransform;
 use crate::providers::translate::ObservingStream;
-use crate::providers::{auth, upstream_error, usage, Target, UpstreamRequest};
+use crate::providers::{auth, bedrock, upstream_error, usage, Target, UpstreamRequest};
 use crate::runtime::config::Config;
 use crate::runtime::http::{self, ErrorShape, UpstreamResponse};
 use crate::runtime::now_ms;
@@ -133,7 +133,15 @@ async fn run(
             upstream.headers.push((k.clone(), v.clone()));
         }
     }
-    auth::apply(spec.auth, target.secret, &mut upstream);
+    if spec.auth == AuthScheme::Sigv4 {
+        // AWS signs the whole request, so the URL must be final first.
+        let (region, base) = bedrock::endpoint::region_and_base(&target)?;
+        upstream.url = format!("{}{}{}", spec.passthrough_root(&base), path, query);
+        let creds = bedrock::endpoint::credentials(target.secret, &spec.id)?;
+        bedrock::endpoint::sign(&mut upstream, &creds, &region, target.now_ms);
+    } else {
+        auth::apply(spec.auth, target.secret, &mut upstream);
+    }
     let model_spec = model.as_deref().and_then(|m| spec.model(m)).cloned();
     let response = send_raw(rc, &target, &upstream, cfg.upstream_timeout_ms).await?;
     Ok((response, spec.adapter, model_spec))

@@ -12,6 +12,7 @@ import { admin, logRow, mock, tag, workspace } from './lib/env.mjs';
 /** Each translating provider: a chat model and how its mock base URL looks. */
 const TRANSLATED = [
   { provider: 'anthropic', model: 'anthropic/claude-haiku-4-5', suffix: '' },
+  { provider: 'bedrock', model: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0', suffix: '', key: 'AKIDEXAMPLE:wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY', config: { region: 'us-west-2' } },
   { provider: 'cohere', model: 'cohere/command-r-08-2024', suffix: '' },
 ];
 
@@ -26,7 +27,9 @@ const weatherTool = {
 
 function providerKeys(extra = {}) {
   const keys = {};
-  for (const p of TRANSLATED) keys[p.provider] = { suffix: p.suffix, ...extra };
+  for (const p of TRANSLATED) {
+    keys[p.provider] = { suffix: p.suffix, ...(p.key ? { key: p.key } : {}), ...(p.config ? { config: p.config } : {}), ...extra };
+  }
   return keys;
 }
 
@@ -124,7 +127,40 @@ for (const p of TRANSLATED) {
   });
 }
 
+describe('bedrock request signing', () => {
+  test('requests are SigV4-signed for the configured region', async () => {
+    const t = tag('bedrock');
+    const ctx = await workspace({
+      providers: { bedrock: { tag: t, suffix: '', key: 'AKIDEXAMPLE:wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY', config: { region: 'eu-central-1' } } },
+    });
+    await ctx.client.chat.completions.create({ model: 'bedrock/amazon.nova-lite-v1:0', messages: [{ role: 'user', content: 'sign me' }] });
+    const seen = (await mock.requests(t)).at(-1);
+    assert.equal(seen.path, '/model/amazon.nova-lite-v1%3A0/converse');
+    assert.match(seen.headers.authorization, /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-central-1\/bedrock\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/);
+    assert.match(seen.headers['x-amz-date'], /^\d{8}T\d{6}Z$/);
+  });
+
+  test('a malformed AWS credential is a clear error that does not echo it', async () => {
+    const ctx = await workspace({ providers: { bedrock: { suffix: '', key: 'not-an-aws-key' } } });
+    const e = await ctx.client.chat.completions
+      .create({ model: 'bedrock/amazon.nova-lite-v1:0', messages: [{ role: 'user', content: 'x' }] })
+      .catch((err) => err);
+    assert.equal(e.code, 'provider_credential_invalid');
+    assert.ok(!e.message.includes('not-an-aws-key'));
+  });
+});
+
 describe('embeddings through non-OpenAI providers', () => {
+  test('bedrock titan embeddings, one upstream call per input', async () => {
+    const t = tag('titan');
+    const ctx = await workspace({ providers: { bedrock: { tag: t, suffix: '', key: 'AKIDEXAMPLE:secretsecret' } } });
+    const r = await ctx.client.embeddings.create({ model: 'bedrock/amazon.titan-embed-text-v2:0', input: ['one', 'two', 'three'] });
+    assert.deepEqual(r.data.map((d) => d.index), [0, 1, 2]);
+    assert.ok(r.data.every((d) => d.embedding.length > 2));
+    assert.ok(r.usage.prompt_tokens > 0);
+    assert.equal((await mock.requests(t)).length, 3);
+  });
+
   test('cohere embeddings in the OpenAI shape, with usage', async () => {
     const ctx = await workspace({ providers: { cohere: { suffix: '' } } });
     const r = await ctx.client.embeddings.create({ model: 'cohere/embed-english-v3.0', input: ['alpha beta', 'gamma'] });
