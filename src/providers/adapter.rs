@@ -77,6 +77,7 @@ pub fn invalid_answer(provider: &str, what: impl std::fmt::Display) -> GatewayEr
 pub fn adapter_for(kind: AdapterKind) -> Option<&'static dyn ChatAdapter> {
     match kind {
         AdapterKind::Openai | AdapterKind::Azure => None,
-        AdapterKind::Anthropic | AdapterKind::Gemini | AdapterKind::Bedrock | AdapterKind::Cohere => None,
+        AdapterKind::Gemini => Some(&super::gemini::Gemini),
+        AdapterKind::Anthropic | AdapterKind::Bedrock | AdapterKind::Cohere => None,
     }
 }

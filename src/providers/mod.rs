@@ -7,6 +7,7 @@
 pub mod adapter;
 pub mod auth;
 pub mod chat;
+pub mod gemini;
 pub mod openai_compat;
 pub mod openai_format;
 pub mod translate;

@@ -14,6 +14,7 @@
 
 mod behaviour;
 mod conversation;
+mod gemini;
 mod openai;
 mod output;
 mod state;
@@ -116,8 +117,7 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Ht
     let output = match behaviour.status {
         Some(status) if status >= 400 => {
             let message = behaviour.message.clone().unwrap_or_else(|| format!("mock failure with status {status}"));
-            let kind = if status == 429 { "rate_limit_error" } else if status >= 500 { "server_error" } else { "invalid_request_error" };
-            let mut o = openai::error(status, &message, kind);
+            let mut o = error_for_path(path, status, &message);
             if let (Output::Json { headers, .. }, Some(secs)) = (&mut o, behaviour.retry_after) {
                 headers.push(("retry-after".into(), secs.to_string()));
             }
@@ -165,15 +165,29 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Ht
     })
 }
 
+/// An error answer in the wire format of the API the path belongs to.
+fn error_for_path(path: &str, status: u16, message: &str) -> Output {
+    if gemini::is_gemini_path(path) {
+        return gemini::error(status, message);
+    }
+    let kind = if status == 429 { "rate_limit_error" } else if status >= 500 { "server_error" } else { "invalid_request_error" };
+    openai::error(status, message, kind)
+}
+
 /// Dispatches a provider endpoint by method and path.
 fn route(method: &str, path: &str, body: &Value, content: Option<&str>, request_id: &str) -> Output {
     let path = path.trim_end_matches('/');
     match (method, path) {
+        ("POST", p) if p.ends_with(":generateContent") => gemini::generate(p, body, content, request_id, false),
+        ("POST", p) if p.ends_with(":streamGenerateContent") => gemini::generate(p, body, content, request_id, true),
+        ("POST", p) if p.ends_with(":batchEmbedContents") => gemini::batch_embed(body),
+        ("POST", p) if p.ends_with(":embedContent") => gemini::embed(body),
+        ("GET", p) if p.ends_with("/v1beta/models") => gemini::models(),
         ("POST", p) if p.ends_with("/chat/completions") => openai::chat(body, content, request_id),
         ("POST", p) if p.ends_with("/completions") => openai::completions(body, content, request_id),
         ("POST", p) if p.ends_with("/embeddings") => openai::embeddings(body),
         ("GET", p) if p.ends_with("/models") => openai::models(),
-        _ => openai::error(404, &format!("mock has no endpoint {method} {path}"), "invalid_request_error"),
+        _ => error_for_path(path, 404, &format!("mock has no endpoint {method} {path}")),
     }
 }
 
