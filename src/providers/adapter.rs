@@ -80,6 +80,6 @@ pub fn adapter_for(kind: AdapterKind) -> Option<&'static dyn ChatAdapter> {
         AdapterKind::Anthropic => Some(&super::anthropic::Anthropic),
         AdapterKind::Bedrock => Some(&super::bedrock::Bedrock),
         AdapterKind::Cohere => Some(&super::cohere::Cohere),
-        AdapterKind::Gemini => None,
+        AdapterKind::Gemini => Some(&super::gemini::Gemini),
     }
 }

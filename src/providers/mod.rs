@@ -10,11 +10,12 @@ pub mod auth;
 pub mod bedrock;
 pub mod chat;
 pub mod cohere;
+pub mod gemini;
 pub mod openai_compat;
 pub mod openai_format;
-pub mod translate;
 pub mod sse;
 pub mod stream_transform;
+pub mod translate;
 pub mod upstream_error;
 pub mod usage;
 

@@ -20,6 +20,7 @@ mod bedrock;
 mod behaviour;
 mod cohere;
 mod conversation;
+mod gemini;
 mod openai;
 mod output;
 mod state;
@@ -196,6 +197,11 @@ fn route(call: &Call, content: Option<&str>, request_id: &str) -> Output {
     }
     match (method, path) {
         ("POST", p) if bedrock::handles(p) => bedrock::route(p, body, content),
+        ("POST", p) if p.ends_with(":generateContent") => gemini::generate(p, body, content, request_id, false),
+        ("POST", p) if p.ends_with(":streamGenerateContent") => gemini::generate(p, body, content, request_id, true),
+        ("POST", p) if p.ends_with(":batchEmbedContents") => gemini::batch_embed(body),
+        ("POST", p) if p.ends_with(":embedContent") => gemini::embed(body),
+        ("GET", p) if p.ends_with("/v1beta/models") => gemini::models(),
         ("POST", p) if p.ends_with("/v2/chat") => cohere::chat(body, content, request_id),
         ("POST", p) if p.ends_with("/v2/embed") => cohere::embed(body),
         ("POST", p) if p.ends_with("/messages/count_tokens") => anthropic::count_tokens(body),
@@ -219,6 +225,8 @@ fn error_for_path(path: &str, status: u16, message: &str) -> Output {
         anthropic::error(status, message)
     } else if bedrock::handles(path) {
         bedrock::error(status, message)
+    } else if gemini::is_gemini_path(path) {
+        gemini::error(status, message)
     } else {
         let kind = if status == 429 { "rate_limit_error" } else if status >= 500 { "server_error" } else { "invalid_request_error" };
         openai::error(status, message, kind)
