@@ -14,9 +14,16 @@ import sys
 import urllib.error
 import urllib.request
 
-# Providers whose wire format the mock speaks, with the path suffix their
-# base URL has (the adapters append the rest).
-MOCK_PROVIDERS = {"openai": "/v1"}
+# Providers whose wire format the mock speaks: the path suffix their base
+# URL has (the adapters append the rest) and a key in the provider's format.
+MOCK_PROVIDERS = {
+    "openai": ("/v1", "sk-mock-local"),
+    "anthropic": ("", "sk-ant-mock-local"),
+    "gemini": ("", "mock-gemini-key"),
+    "cohere": ("", "mock-cohere-key"),
+    "bedrock": ("", "AKIDMOCKLOCAL:mock-secret-access-key"),
+    "azure": ("", "mock-azure-key"),
+}
 
 
 def call(gateway, method, path, token, body=None):
@@ -63,9 +70,9 @@ def main():
     if a.openai_key:
         wanted.append({"provider": "openai", "key": a.openai_key, "name": "from environment"})
     if a.mock:
-        for provider, suffix in MOCK_PROVIDERS.items():
+        for provider, (suffix, key) in MOCK_PROVIDERS.items():
             if not any(w["provider"] == provider for w in wanted):
-                wanted.append({"provider": provider, "key": "sk-mock-local", "base_url": a.mock + suffix, "name": "local mock"})
+                wanted.append({"provider": provider, "key": key, "base_url": a.mock + suffix, "name": "local mock"})
     for w in wanted:
         status, body = adm("POST", f"/workspaces/{ws}/provider-keys", w)
         if status != 201:

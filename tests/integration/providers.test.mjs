@@ -14,6 +14,7 @@ const TRANSLATED = [
   { provider: 'anthropic', model: 'anthropic/claude-haiku-4-5', suffix: '' },
   { provider: 'bedrock', model: 'bedrock/anthropic.claude-3-5-haiku-20241022-v1:0', suffix: '', key: 'AKIDEXAMPLE:wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY', config: { region: 'us-west-2' } },
   { provider: 'cohere', model: 'cohere/command-r-08-2024', suffix: '' },
+  { provider: 'gemini', model: 'gemini/gemini-2.5-flash', suffix: '' },
 ];
 
 const weatherTool = {
@@ -55,7 +56,9 @@ for (const p of TRANSLATED) {
       assert.equal(second.choices[0].finish_reason, 'stop');
       assert.ok(second.usage.prompt_tokens > 0 && second.usage.completion_tokens > 0);
       const seen = (await mock.requests(ctx.tags[p.provider])).at(-1);
-      assert.equal(seen.body.model, p.model.split('/')[1], 'the provider got its own model id');
+      // Gemini and Bedrock name the model in the URL, the others in the body.
+      const named = seen.body.model ?? decodeURIComponent(seen.path);
+      assert.ok(named.includes(p.model.slice(p.provider.length + 1)), `the provider got its own model id: ${named}`);
     });
 
     test('a streamed tool call arrives in OpenAI chunks with its arguments', async () => {
@@ -159,6 +162,14 @@ describe('embeddings through non-OpenAI providers', () => {
     assert.ok(r.data.every((d) => d.embedding.length > 2));
     assert.ok(r.usage.prompt_tokens > 0);
     assert.equal((await mock.requests(t)).length, 3);
+  });
+
+  test('gemini embeddings in the OpenAI shape, with estimated usage', async () => {
+    const ctx = await workspace({ providers: { gemini: { suffix: '' } } });
+    const r = await ctx.client.embeddings.create({ model: 'gemini/gemini-embedding-001', input: 'capital of France' });
+    assert.equal(r.data.length, 1);
+    assert.ok(r.data[0].embedding.length > 2);
+    assert.ok(r.usage.prompt_tokens > 0);
   });
 
   test('cohere embeddings in the OpenAI shape, with usage', async () => {

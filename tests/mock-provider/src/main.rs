@@ -12,7 +12,11 @@
 //!   POST /_mock/reset              forget requests and scripts
 //! Behaviour from the base URL: http://127.0.0.1:<port>/~tag=a,status=500/v1 (see behaviour.rs).
 //! Formats by path: OpenAI (`/chat/completions`, `/completions`, `/embeddings`,
-//! `/models`), Anthropic (`/v1/messages`, `/v1/messages/count_tokens`).
+//! `/models`), Azure OpenAI (`/openai/deployments/{d}/…?api-version=`),
+//! Anthropic (`/v1/messages`, `/v1/messages/count_tokens`), Gemini
+//! (`/v1beta/models/{m}:generateContent|streamGenerateContent|embedContent|batchEmbedContents`),
+//! Bedrock (`/model/{id}/converse|converse-stream|invoke`, binary event
+//! stream, SigV4 header required), Cohere (`/v2/chat`, `/v2/embed`).
 
 mod anthropic;
 mod azure;
