@@ -8,6 +8,8 @@ use worker::{event, Context, Env, MessageBatch, Request, Response, Result};
 // The runtime finds Durable Object classes among the module's exports.
 #[allow(unused_imports)]
 pub use crate::governance::limiter::Limiter;
+#[allow(unused_imports)]
+pub use crate::routing::health_do::Health;
 
 #[event(start)]
 fn start() {
@@ -28,7 +30,10 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         Ok(Route::Unified(e @ (Endpoint::ListModels | Endpoint::RetrieveModel(_)))) => {
             crate::pipeline::handle_models(req, &env, e).await
         }
-        Ok(Route::Unified(endpoint)) => crate::pipeline::handle_unified(req, &env, &ctx, endpoint).await,
+        Ok(Route::Unified(endpoint)) => crate::pipeline::handle_unified(req, &env, &ctx, endpoint, None).await,
+        Ok(Route::Router { router, endpoint }) => {
+            crate::pipeline::handle_unified(req, &env, &ctx, endpoint, Some(router)).await
+        }
         Err(e) => http::error(&e, None, ErrorShape::OpenAi),
     })
 }

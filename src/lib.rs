@@ -12,6 +12,7 @@ pub mod governance;
 pub mod observe;
 pub mod pipeline;
 pub mod providers;
+pub mod routing;
 pub mod store;
 pub mod util;
 

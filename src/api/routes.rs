@@ -57,6 +57,8 @@ pub enum Route {
     /// CORS preflight for any path.
     Preflight,
     Unified(Endpoint),
+    /// `/router/{id}/v1/…`: a unified endpoint through a named router.
+    Router { router: String, endpoint: Endpoint },
     /// `/admin/...`: the segments after `/admin`, already split.
     Admin(Vec<String>),
 }
@@ -72,6 +74,13 @@ pub fn route(method: &str, path: &str) -> Result<Route, GatewayError> {
         ["health"] | [""] => expect(method, "GET", Route::Health),
         ["admin", rest @ ..] => Ok(Route::Admin(rest.iter().map(|s| s.to_string()).collect())),
         [prefix, rest @ ..] if *prefix == "v1" || *prefix == "ai" => unified(method, rest, path),
+        ["router", id, prefix, rest @ ..] if !id.is_empty() && (*prefix == "v1" || *prefix == "ai") => {
+            match unified(method, rest, path)? {
+                Route::Unified(endpoint @ (Endpoint::ListModels | Endpoint::RetrieveModel(_))) => Ok(Route::Unified(endpoint)),
+                Route::Unified(endpoint) => Ok(Route::Router { router: percent_decode(id), endpoint }),
+                other => Ok(other),
+            }
+        }
         [provider, rest @ ..] if !rest.is_empty() => match catalog().provider(provider) {
             Some(spec) => {
                 let prefix_len = provider.len() + 1;
@@ -200,6 +209,17 @@ mod tests {
         assert_eq!(route("GET", "/openai/v1/models").unwrap(), Route::Unified(Endpoint::Passthrough { provider: "openai".into(), path: "/v1/models".into() }));
         assert_eq!(route("POST", "/anthropic").unwrap_err().status, 404);
         assert_eq!(route("POST", "/nosuchprovider/v1/x").unwrap_err().status, 404);
+    }
+
+    #[test]
+    fn router_paths() {
+        assert_eq!(
+            route("POST", "/router/main/v1/chat/completions"),
+            Ok(Route::Router { router: "main".into(), endpoint: Endpoint::ChatCompletions })
+        );
+        assert_eq!(route("GET", "/router/main/v1/models"), Ok(Route::Unified(Endpoint::ListModels)));
+        assert_eq!(route("GET", "/router/main/v1/chat/completions").unwrap_err().status, 405);
+        assert_eq!(route("POST", "/router/main/v2/x").unwrap_err().status, 404);
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub struct KeyRow {
     pub revoked_at: Option<f64>,
 }
 
+/// The principal id of the master key when it is used for inference.
+pub const MASTER_KEY_ID: &str = "master";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Principal {
     pub key_id: String,
@@ -65,6 +68,30 @@ impl From<KeyRow> for Principal {
 }
 
 impl Principal {
+    /// Whether `alephant-forced-routing` may be used: the master key, or a
+    /// key whose policy says `"allow_forced_routing": true`.
+    pub fn may_force_routing(&self) -> bool {
+        self.key_id == MASTER_KEY_ID || self.policy.get("allow_forced_routing").and_then(serde_json::Value::as_bool) == Some(true)
+    }
+
+    /// The master key used on `/v1` (zero-config mode): the default
+    /// workspace, every model, no limits of its own.
+    pub fn master(workspace_id: &str) -> Principal {
+        Principal {
+            key_id: MASTER_KEY_ID.to_string(),
+            workspace_id: workspace_id.to_string(),
+            key_name: "master key".to_string(),
+            agent_id: None,
+            department: None,
+            allowed_models: None,
+            allowed_providers: None,
+            rate_limit: None,
+            policy: serde_json::json!({}),
+            expires_at: None,
+            revoked_at: None,
+        }
+    }
+
     /// A revoked or expired key is refused like an unknown one (401), with a
     /// message that says which, so its owner knows what to do.
     pub fn check_usable(&self, now_ms: u64) -> GatewayResult<()> {

@@ -6,7 +6,10 @@ use super::context::RequestContext;
 use crate::api::error::{GatewayError, GatewayResult};
 use crate::api::headers;
 use crate::auth::principal::{self, Principal};
-use crate::runtime::config::Config;
+use crate::auth::secrets::secrets_equal;
+use crate::auth::virtual_key;
+use crate::routing::zero_config;
+use crate::runtime::config::{secret, Config};
 use crate::runtime::http::header;
 use crate::store::config as store;
 use std::rc::Rc;
@@ -27,7 +30,13 @@ pub async fn authenticate(
     let token = headers::client_token(authorization.as_deref(), x_api_key.as_deref(), x_goog_api_key.as_deref())
         .or(query_key)
         .ok_or_else(principal::missing_key)?;
-    let principal = store::principal_by_token(env, cfg, token, rc.started_ms).await?;
+    let principal = match secret(env, "MASTER_KEY") {
+        // Zero-config mode: the master key serves the default workspace.
+        Some(master) if !token.starts_with(virtual_key::PREFIX) && secrets_equal(token, &master) => {
+            Rc::new(Principal::master(zero_config::DEFAULT_WORKSPACE))
+        }
+        _ => store::principal_by_token(env, cfg, token, rc.started_ms).await?,
+    };
 
     if let Some(host) = header(req, "host") {
         if let Some(domain_ws) = store::workspace_for_host(env, cfg, &host, rc.started_ms).await? {

@@ -38,6 +38,8 @@ pub struct RequestContext {
     pub provider: Option<String>,
     pub model: Option<String>,
     pub stream: bool,
+    /// The router the request went through, if any.
+    pub router_id: Option<String>,
     // dispatch / respond
     pub attempts: Vec<Attempt>,
     pub provider_request_id: Option<String>,
@@ -72,6 +74,7 @@ impl RequestContext {
             provider: None,
             model: None,
             stream: false,
+            router_id: None,
             attempts: Vec::new(),
             provider_request_id: None,
             upstream_started_ms: None,
@@ -147,7 +150,7 @@ impl RequestContext {
             cost_nanos: self.cost.map(|c| c.0),
             cache_status: None,
             cost_saved_nanos: None,
-            router_id: None,
+            router_id: self.router_id.clone(),
             target: self.provider.as_ref().zip(self.model.as_ref()).map(|(p, m)| format!("{p}/{m}")),
             attempts: self.attempts.clone(),
             policy: self.policy.clone(),

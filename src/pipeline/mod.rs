@@ -30,6 +30,8 @@ pub mod models;
 pub mod resolve;
 
 #[cfg(target_arch = "wasm32")]
+mod attempts;
+#[cfg(target_arch = "wasm32")]
 mod authenticate;
 #[cfg(target_arch = "wasm32")]
 mod dispatch;

@@ -212,7 +212,7 @@ async fn respond(
             Some(a) => Box::new(ObservingStream::new(a.stream_decoder(), native_error_event(kind))),
             None => Box::new(StreamObserver::new(false)),
         };
-        return stream_answer(upstream, rc, observer, model, &content_type, env, ctx);
+        return stream_answer(upstream, rc, observer, None, model, &content_type, env, ctx);
     }
     let convert: JsonConversion = match adapter_for(kind) {
         Some(a) => Box::new(move |bytes: &[u8]| Ok((None, a.parse_chat(bytes).ok().and_then(|r| r.usage)))),

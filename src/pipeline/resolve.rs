@@ -31,6 +31,29 @@ pub fn select<'a>(
     model: &'a str,
 ) -> GatewayResult<Selected<'a>> {
     let resolved = resolve(catalog, &workspace.custom_providers, model)?;
+    finish(resolved, workspace, principal, endpoint, None)
+}
+
+/// A router target: an explicit provider and model, maybe one provider key.
+pub fn select_target<'a>(
+    catalog: &'a Catalog,
+    workspace: &'a WorkspaceConfig,
+    principal: &Principal,
+    endpoint: &Endpoint,
+    qualified: &'a str,
+    provider_key: Option<&str>,
+) -> GatewayResult<Selected<'a>> {
+    let resolved = resolve(catalog, &workspace.custom_providers, qualified)?;
+    finish(resolved, workspace, principal, endpoint, provider_key)
+}
+
+fn finish<'a>(
+    resolved: Resolved<'a>,
+    workspace: &'a WorkspaceConfig,
+    principal: &Principal,
+    endpoint: &Endpoint,
+    provider_key: Option<&str>,
+) -> GatewayResult<Selected<'a>> {
     let provider = resolved.provider;
     if !provider.serves(endpoint.name()) {
         return Err(GatewayError::invalid_request(
@@ -41,7 +64,15 @@ pub fn select<'a>(
     }
     policy::check_model(principal, &provider.id, resolved.model_id)?;
 
-    let credential = workspace.credential_for(&provider.id);
+    let credential = match provider_key {
+        Some(id) => Some(workspace.credentials.iter().find(|c| c.id == id && c.provider == provider.id).ok_or_else(|| {
+            GatewayError::invalid_request(
+                "provider_not_configured",
+                format!("The provider key '{id}' for '{}' is missing or disabled.", provider.id),
+            )
+        })?),
+        None => workspace.credential_for(&provider.id),
+    };
     if credential.is_none() && provider.needs_key() {
         return Err(GatewayError::invalid_request(
             "provider_not_configured",

@@ -12,7 +12,7 @@ use crate::providers::stream_transform::StreamTransform;
 use crate::providers::usage::{self, Usage};
 use crate::runtime::http::{self, ErrorShape, UpstreamResponse};
 use crate::runtime::now_ms;
-use crate::runtime::stream_pipe::{self, PipeOutcome};
+use crate::runtime::stream_pipe::{self, FirstChunk, PipeOutcome};
 use worker::{Context, Env, Headers, Response, ResponseBuilder};
 
 /// Status recorded when the client disconnected before the answer ended
@@ -128,6 +128,7 @@ pub fn stream_answer(
     upstream: UpstreamResponse,
     mut rc: RequestContext,
     transform: Box<dyn StreamTransform>,
+    first: Option<FirstChunk>,
     model: Option<ModelSpec>,
     content_type: &str,
     env: &Env,
@@ -139,7 +140,7 @@ pub fn stream_answer(
         format!("The stream from {provider} ended before it was complete."),
     );
     let piped = match upstream.body() {
-        Some(body) => stream_pipe::pipe(body, transform, broken),
+        Some(body) => stream_pipe::pipe(body, transform, broken, first),
         None => Err(wasm_bindgen::JsValue::NULL),
     };
     let (readable, ended) = match piped {

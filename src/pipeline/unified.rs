@@ -1,49 +1,47 @@
-//! The unified `/v1` endpoints: one OpenAI-style request in, one OpenAI-style
-//! answer out, whatever the provider. OpenAI-compatible providers get the
-//! client's body with only `model` (and stream usage) rewritten; the others
-//! go through their translating adapter and the shared internal model.
+//! The unified `/v1` endpoints (and `/router/{id}/v1`): one OpenAI-style
+//! request in, one OpenAI-style answer out, whatever the provider.
+//!
+//! The request's targets come from a router (named in the path or as
+//! `model: "router/<id>"`), from the zero-config default route
+//! (`model: "auto"` in the default workspace), or from the model name
+//! alone; `attempts` then tries them with retries and fallback.
 
+use super::attempts::{self, Answer, Attempted, Candidate, Resilience};
 use super::context::RequestContext;
-use super::dispatch::send_attempt;
 use super::respond::{composed_answer, fail, json_answer, keep_openai, stream_answer, JsonConversion};
 use super::start::intake;
 use super::{authenticate, body, models, resolve};
 use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::headers::forward_on_unified;
+use crate::api::headers::{forward_on_unified, FORCED_ROUTING};
 use crate::api::routes::Endpoint;
+use crate::auth::principal::Principal;
 use crate::catalog::{catalog, ModelSpec};
-use crate::providers::adapter::{adapter_for, invalid_answer, ChatAdapter};
-use crate::providers::openai_compat::request::{self as openai_request, StreamPlan};
-use crate::providers::openai_compat::stream::StreamObserver;
-use crate::providers::openai_format::chunks::ChunkEncoder;
-use crate::providers::openai_format::{embeddings as openai_embeddings, request as openai_chat, response as openai_response};
-use crate::providers::stream_transform::StreamTransform;
-use crate::providers::translate::TranslatingStream;
-use crate::providers::{upstream_error, Target};
-use crate::runtime::config::Config;
-use crate::runtime::http::{self, ErrorShape, UpstreamResponse};
+use crate::providers::openai_format::response as openai_response;
+use crate::routing::config::{RetryPolicy, RouterConfig, Target};
+use crate::routing::facts::RequestFacts;
+use crate::routing::plan::{plan, PlanError};
+use crate::routing::{health, health_client, zero_config};
+use crate::runtime::config::{secret, Config};
+use crate::runtime::http::{self, ErrorShape};
 use crate::runtime::now_ms;
-use crate::store::config as store;
-use crate::util::json_object::JsonObject;
+use crate::store::records::WorkspaceConfig;
+use crate::store::{config as store, routers};
+use serde_json::Map;
 use worker::{Context, Env, Request, Response};
 
 const SSE: &str = "text/event-stream; charset=utf-8";
 
-/// What stage 5 produced and how stage 6 must answer it.
-enum Answer {
-    /// An OpenAI-compatible provider's own answer.
-    Forward { upstream: UpstreamResponse, plan: StreamPlan },
-    /// A translated chat answer.
-    Chat { upstream: UpstreamResponse, adapter: &'static dyn ChatAdapter, stream: bool, include_usage: bool },
-    /// An answer composed by the gateway (translated embeddings).
-    Composed(Vec<u8>),
-}
-
-pub async fn handle_unified(mut req: Request, env: &Env, ctx: &Context, endpoint: Endpoint) -> Response {
+pub async fn handle_unified(mut req: Request, env: &Env, ctx: &Context, endpoint: Endpoint, router: Option<String>) -> Response {
     let cfg = Config::from_env(env);
-    let (mut rc, headers) = intake(&req, env, endpoint.clone());
-    match run(&mut req, env, &cfg, &mut rc, headers).await {
-        Ok((answer, model)) => respond(answer, rc, model, env, ctx).await,
+    let (mut rc, headers) = intake(&req, env, endpoint);
+    let result = run(&mut req, env, &cfg, &mut rc, headers, router).await;
+    if let Some(ws) = rc.workspace_id.clone() {
+        // Share what this request learned about target health (in the background).
+        let (env, many) = (env.clone(), rc.attempts.len() > 1 || rc.router_id.is_some());
+        ctx.wait_until(async move { health_client::sync(&env, &ws, now_ms(), many).await });
+    }
+    match result {
+        Ok(Attempted { answer, model }) => respond(answer, rc, model, env, ctx).await,
         Err(e) => fail(rc, e, env, ctx, ErrorShape::OpenAi),
     }
 }
@@ -54,7 +52,8 @@ async fn run(
     cfg: &Config,
     rc: &mut RequestContext,
     headers: Vec<(String, String)>,
-) -> GatewayResult<(Answer, Option<ModelSpec>)> {
+    router: Option<String>,
+) -> GatewayResult<Attempted> {
     let principal = authenticate::authenticate(req, env, cfg, rc, None).await?;
     let bytes = http::read_body(req, cfg.max_body_bytes).await?;
     let parsed = body::parse(&bytes)?;
@@ -64,103 +63,141 @@ async fn run(
         rc.meta.user_id = parsed.user.clone();
     }
     let workspace = store::workspace_config(env, cfg, &principal.workspace_id, rc.started_ms).await?;
-    let selected = resolve::select(catalog(), &workspace, &principal, &rc.endpoint, &parsed.model)?;
-    rc.provider = Some(selected.resolved.provider.id.clone());
-    rc.model = Some(selected.resolved.model_id.to_string());
+
+    let router_name = router.or_else(|| parsed.model.strip_prefix("router/").map(str::to_string));
+    let (candidates, resilience) = if let Some(name) = router_name {
+        let stored = routers::router(env, cfg, &principal.workspace_id, &name, rc.started_ms).await?;
+        rc.router_id = Some(stored.id.clone());
+        let facts = RequestFacts { meta: &rc.meta, principal: &principal, model: &parsed.model, body: &parsed.object };
+        planned(&stored.config, &facts, &workspace, cfg)?
+    } else if workspace.workspace_id == zero_config::DEFAULT_WORKSPACE && parsed.model == zero_config::AUTO_MODEL {
+        let providers = secret(env, "GATEWAY_PROVIDERS");
+        let weights = secret(env, "GATEWAY_WEIGHTS");
+        let config = zero_config::default_router(providers.as_deref(), weights.as_deref())
+            .map_err(|why| GatewayError::new(500, crate::api::error::ErrorType::ApiError, "gateway_misconfigured", why))?
+            .ok_or_else(|| {
+                GatewayError::invalid_request(
+                    "no_default_route",
+                    "'auto' needs a default route: set GATEWAY_PROVIDERS (e.g. \"openai:gpt-4o-mini,anthropic:claude-haiku-4-5\").",
+                )
+                .with_param("model")
+            })?;
+        rc.router_id = Some("default".into());
+        let facts = RequestFacts { meta: &rc.meta, principal: &principal, model: &parsed.model, body: &parsed.object };
+        planned(&config, &facts, &workspace, cfg)?
+    } else {
+        // One target from the model name: checked now, so a bad name or a
+        // missing key is the request's error, not a failed attempt.
+        let selected = resolve::select(catalog(), &workspace, &principal, &rc.endpoint, &parsed.model)?;
+        let candidate = Candidate {
+            qualified: selected.resolved.qualified(),
+            provider_key: selected.credential.map(|c| c.id.clone()),
+            params: Map::new(),
+        };
+        let resilience = Resilience {
+            retry: RetryPolicy { attempts: cfg.default_retries, ..RetryPolicy::default() },
+            health: Default::default(),
+            attempt_timeout_ms: cfg.upstream_timeout_ms,
+            deadline_ms: cfg.request_deadline_ms,
+        };
+        (vec![candidate], resilience)
+    };
+    let candidates = forced(&headers, &principal, candidates)?;
+    if let Some(first) = candidates.first() {
+        if let Some((p, m)) = first.qualified.split_once('/') {
+            rc.provider = Some(p.to_string());
+            rc.model = Some(m.to_string());
+        }
+    }
     crate::governance::limits::enforce(env, &principal, rc).await?;
 
-    let null = serde_json::Value::Null;
-    let target = Target {
-        provider: selected.resolved.provider,
-        model_id: selected.resolved.model_id,
-        base_url: selected.base_url,
-        secret: selected.secret(),
-        config: selected.credential.map_or(&null, |c| &c.config),
-        now_ms: now_ms(),
-    };
-    let model = selected.resolved.model.cloned();
-    let endpoint = rc.endpoint.clone();
-    let answer = match adapter_for(target.provider.adapter) {
-        None => {
-            let forwarded: Vec<(String, String)> = headers.into_iter().filter(|(k, _)| forward_on_unified(k)).collect();
-            let (upstream_req, plan) = openai_request::build(&endpoint, parsed.object, &target, &forwarded)?;
-            rc.stream = plan.stream;
-            let read_error = |status: u16, body: &[u8]| {
-                upstream_error::normalize(status, body, &target.provider.id, target.secret)
-            };
-            let upstream = send_attempt(rc, &target, &upstream_req, cfg.upstream_timeout_ms, &read_error).await?;
-            Answer::Forward { upstream, plan }
-        }
-        Some(adapter) => translate(rc, adapter, &target, &endpoint, parsed.object, cfg).await?,
-    };
-    Ok((answer, model))
+    let forwarded: Vec<(String, String)> = headers.into_iter().filter(|(k, _)| forward_on_unified(k)).collect();
+    let request = attempts::Request { principal: &principal, workspace: &workspace, body: &parsed.object, forwarded: &forwarded };
+    attempts::run(rc, &request, &candidates, &resilience).await
 }
 
-/// The translating path: OpenAI request → internal model → provider.
-async fn translate(
-    rc: &mut RequestContext,
-    adapter: &'static dyn ChatAdapter,
-    target: &Target<'_>,
-    endpoint: &Endpoint,
-    object: JsonObject,
+/// The health key a router target will be tracked under.
+fn health_key(workspace: &WorkspaceConfig, t: &Target) -> String {
+    let provider = workspace
+        .custom_providers
+        .iter()
+        .find(|p| p.answers_to(&t.provider))
+        .or_else(|| catalog().provider(&t.provider))
+        .map_or(t.provider.as_str(), |p| p.id.as_str());
+    let credential = t.provider_key.as_deref().or_else(|| workspace.credential_for(provider).map(|c| c.id.as_str()));
+    health::key(provider, &t.model, credential)
+}
+
+/// A router's targets in the order this request tries them.
+fn planned(
+    config: &RouterConfig,
+    facts: &RequestFacts,
+    workspace: &WorkspaceConfig,
     cfg: &Config,
-) -> GatewayResult<Answer> {
-    let value = object
-        .to_value()
-        .map_err(|_| GatewayError::invalid_request("invalid_json", "The request body is not valid JSON."))?;
-    let read_error = |status: u16, body: &[u8]| adapter.error_from(status, body, target);
-    match endpoint {
-        Endpoint::ChatCompletions => {
-            let chat = openai_chat::parse(&value, target.model_id)?;
-            rc.stream = chat.stream;
-            let upstream_req = adapter.build_chat(&chat, target)?;
-            let upstream = send_attempt(rc, target, &upstream_req, cfg.upstream_timeout_ms, &read_error).await?;
-            Ok(Answer::Chat { upstream, adapter, stream: chat.stream, include_usage: chat.include_usage })
-        }
-        Endpoint::Embeddings => {
-            let request = openai_embeddings::parse(&value, target.model_id)?;
-            let upstream_reqs = adapter.build_embeddings(&request, target)?;
-            let mut bodies = Vec::with_capacity(upstream_reqs.len());
-            for upstream_req in &upstream_reqs {
-                let upstream = send_attempt(rc, target, upstream_req, cfg.upstream_timeout_ms, &read_error).await?;
-                let (_, bytes) = upstream
-                    .bytes()
-                    .await
-                    .map_err(|_| invalid_answer(&target.provider.id, "the body was cut off"))?;
-                bodies.push(bytes);
-            }
-            let answer = adapter.parse_embeddings(&bodies, &request)?;
-            rc.usage = Some(answer.usage);
-            Ok(Answer::Composed(openai_embeddings::to_json(&answer, &request, &upstream_model(rc))))
-        }
-        other => Err(GatewayError::invalid_request(
-            "unsupported_for_provider",
-            format!("Provider '{}' does not serve the {} endpoint.", target.provider.id, other.name()),
-        )
-        .with_param("model")),
-    }
+) -> GatewayResult<(Vec<Candidate>, Resilience)> {
+    let now = now_ms();
+    let available = |t: &Target| health_client::available(&workspace.workspace_id, &health_key(workspace, t), now);
+    let targets = plan(&config.root, facts, &available, &mut || js_sys::Math::random()).map_err(|e| match e {
+        PlanError::NoRoute => GatewayError::invalid_request(
+            "no_route",
+            "No rule of this router matches the request, and it has no 'else'.",
+        ),
+    })?;
+    let candidates = targets
+        .into_iter()
+        .map(|t| Candidate { qualified: t.qualified(), provider_key: t.provider_key, params: t.params })
+        .collect();
+    let resilience = Resilience {
+        retry: config.retry.clone(),
+        health: config.health.clone(),
+        attempt_timeout_ms: config.timeout_ms.unwrap_or(cfg.upstream_timeout_ms),
+        deadline_ms: config.deadline_ms.unwrap_or(cfg.request_deadline_ms),
+    };
+    Ok((candidates, resilience))
 }
 
-/// The upstream model id, as translated answers name it when the provider does not.
-fn upstream_model(rc: &RequestContext) -> String {
-    rc.model.clone().unwrap_or_default()
+/// `alephant-forced-routing: <provider>[/<model>]` keeps only that target,
+/// for controlled tests — where the key's policy allows it.
+fn forced(headers: &[(String, String)], principal: &Principal, candidates: Vec<Candidate>) -> GatewayResult<Vec<Candidate>> {
+    let Some(wanted) = headers.iter().find(|(k, _)| k == FORCED_ROUTING).map(|(_, v)| v.trim().to_string()) else {
+        return Ok(candidates);
+    };
+    if !principal.may_force_routing() {
+        return Err(GatewayError::forbidden(
+            "forced_routing_not_allowed",
+            "This key may not use alephant-forced-routing (its policy needs \"allow_forced_routing\": true).",
+        ));
+    }
+    let (provider, model) = match wanted.split_once('/') {
+        Some((p, m)) => (p.to_string(), Some(m.to_string())),
+        None => (wanted.clone(), None),
+    };
+    let provider = catalog().provider(&provider).map_or(provider.clone(), |p| p.id.clone());
+    let matching: Vec<Candidate> = candidates
+        .iter()
+        .filter(|c| {
+            let (p, m) = c.qualified.split_once('/').unwrap_or((&c.qualified, ""));
+            p == provider && model.as_deref().is_none_or(|want| want == m)
+        })
+        .cloned()
+        .collect();
+    if !matching.is_empty() {
+        return Ok(matching);
+    }
+    // No planned target matches: force the provider with the request's own model.
+    let model = model
+        .or_else(|| candidates.first().and_then(|c| c.qualified.split_once('/').map(|(_, m)| m.to_string())))
+        .ok_or_else(|| GatewayError::invalid_request("invalid_value", "alephant-forced-routing names no model to use."))?;
+    Ok(vec![Candidate { qualified: format!("{provider}/{model}"), provider_key: None, params: Map::new() }])
 }
 
 /// Stage 6 for each kind of answer.
 async fn respond(answer: Answer, rc: RequestContext, model: Option<ModelSpec>, env: &Env, ctx: &Context) -> Response {
     match answer {
-        Answer::Forward { upstream, plan } if plan.stream => {
-            let observer: Box<dyn StreamTransform> = Box::new(StreamObserver::new(plan.strip_usage_chunk));
-            stream_answer(upstream, rc, observer, model, SSE, env, ctx)
-        }
-        Answer::Forward { upstream, .. } => json_answer(upstream, rc, model, keep_openai(), env, ctx).await,
-        Answer::Chat { upstream, adapter, stream: true, include_usage } => {
-            let encoder = ChunkEncoder::new(&rc.id, &upstream_model(&rc), now_ms() / 1000, include_usage);
-            let transform: Box<dyn StreamTransform> = Box::new(TranslatingStream::new(adapter.stream_decoder(), encoder));
-            stream_answer(upstream, rc, transform, model, SSE, env, ctx)
-        }
-        Answer::Chat { upstream, adapter, .. } => {
-            let (id, model_id) = (rc.id.clone(), upstream_model(&rc));
+        Answer::Forward { upstream } => json_answer(upstream, rc, model, keep_openai(), env, ctx).await,
+        Answer::Stream { upstream, transform, first } => stream_answer(upstream, rc, transform, first, model, SSE, env, ctx),
+        Answer::Chat { upstream, adapter } => {
+            let (id, model_id) = (rc.id.clone(), rc.model.clone().unwrap_or_default());
             let convert: JsonConversion = Box::new(move |bytes: &[u8]| {
                 let answer = adapter.parse_chat(bytes)?;
                 let json = openai_response::to_json(&answer, &id, &model_id, now_ms() / 1000);

@@ -6,6 +6,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub config_cache_ttl_ms: u64,
     pub upstream_timeout_ms: u64,
+    /// Retries of a plain (router-less) request on a retryable failure.
+    pub default_retries: u32,
+    /// The longest a request may take, all attempts included.
+    pub request_deadline_ms: u64,
 }
 
 fn var_u64(env: &Env, name: &str, default: u64) -> u64 {
@@ -18,6 +22,8 @@ impl Config {
             max_body_bytes: var_u64(env, "MAX_BODY_BYTES", 10 * 1024 * 1024) as usize,
             config_cache_ttl_ms: var_u64(env, "CONFIG_CACHE_TTL_SECONDS", 5) * 1000,
             upstream_timeout_ms: var_u64(env, "UPSTREAM_TIMEOUT_MS", 120_000),
+            default_retries: var_u64(env, "DEFAULT_RETRIES", 0).min(5) as u32,
+            request_deadline_ms: var_u64(env, "REQUEST_DEADLINE_MS", 300_000),
         }
     }
 }

@@ -44,6 +44,30 @@ struct Shared {
     controller: Option<TransformStreamDefaultController>,
 }
 
+/// The stream's first chunk, read before the answer was committed to the
+/// client (so that an upstream that fails at once can still be retried or
+/// fallen back from), and what the transform made of it.
+pub struct FirstChunk {
+    pub chunk: Uint8Array,
+    pub out: ChunkOut,
+    pub at_ms: u64,
+}
+
+/// Reads one chunk from `body` and releases it again, so it can be piped
+/// from the next chunk on. `None` when the stream is already over.
+pub async fn read_first(body: &ReadableStream) -> Result<Option<Uint8Array>, JsValue> {
+    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let result = JsFuture::from(reader.read()).await;
+    reader.release_lock();
+    let result = result?;
+    let done = js_sys::Reflect::get(&result, &JsValue::from_str("done"))?.as_bool().unwrap_or(true);
+    if done {
+        return Ok(None);
+    }
+    let value = js_sys::Reflect::get(&result, &JsValue::from_str("value"))?;
+    value.dyn_into::<Uint8Array>().map(Some)
+}
+
 fn enqueue(c: &TransformStreamDefaultController, bytes: &[u8]) -> Result<(), JsValue> {
     if bytes.is_empty() {
         return Ok(());
@@ -58,13 +82,24 @@ pub fn pipe(
     upstream: ReadableStream,
     transform: Box<dyn StreamTransform>,
     broken: GatewayError,
+    first: Option<FirstChunk>,
 ) -> Result<(ReadableStream, impl Future<Output = PipeEnd>), JsValue> {
-    let shared = Rc::new(RefCell::new(Shared { transform, first_chunk_ms: None, controller: None }));
+    let first_ms = first.as_ref().map(|f| f.at_ms);
+    let shared = Rc::new(RefCell::new(Shared { transform, first_chunk_ms: first_ms, controller: None }));
 
     let on_start = {
         let shared = shared.clone();
-        Closure::<dyn FnMut(TransformStreamDefaultController)>::new(move |c| {
+        let mut first = first;
+        Closure::<dyn FnMut(TransformStreamDefaultController) -> Result<(), JsValue>>::new(move |c: TransformStreamDefaultController| {
+            // The chunk read before committing goes out first.
+            if let Some(f) = first.take() {
+                match f.out {
+                    ChunkOut::Same => c.enqueue_with_chunk(&f.chunk)?,
+                    ChunkOut::Bytes(b) => enqueue(&c, &b)?,
+                }
+            }
             shared.borrow_mut().controller = Some(c);
+            Ok(())
         })
     };
     let on_chunk = {

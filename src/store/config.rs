@@ -11,7 +11,8 @@ use crate::api::error::{ErrorType, GatewayError, GatewayResult};
 use crate::auth::principal::{self, KeyRow, Principal};
 use crate::auth::secrets::EncryptionKey;
 use crate::auth::virtual_key;
-use crate::catalog::ProviderSpec;
+use crate::catalog::{catalog, AuthScheme, ProviderSpec};
+use crate::routing::zero_config;
 use crate::runtime::config::{secret, Config};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -145,9 +146,55 @@ pub async fn workspace_config(env: &Env, cfg: &Config, workspace_id: &str, now: 
             }
         })
         .collect();
+    let mut credentials: Vec<ProviderCredential> = credentials;
+    if workspace_id == zero_config::DEFAULT_WORKSPACE {
+        // Keys stored in D1 come first; the deployment's secrets after them.
+        credentials.extend(env_credentials(env));
+    }
     let config = Rc::new(WorkspaceConfig { workspace_id: workspace_id.to_string(), credentials, custom_providers });
     WORKSPACES.with(|c| c.borrow_mut().insert(workspace_id.to_string(), config.clone(), now, cfg.config_cache_ttl_ms));
     Ok(config)
+}
+
+/// Provider credentials from the deployment's secrets (zero-config mode):
+/// each catalog provider's `env_key` (e.g. `OPENAI_API_KEY`), with an
+/// optional `<PROVIDER>_BASE_URL`; Bedrock also from the usual
+/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` /
+/// `AWS_REGION`, Azure's API version from `AZURE_API_VERSION`.
+fn env_credentials(env: &Env) -> Vec<ProviderCredential> {
+    let mut out = Vec::new();
+    for p in catalog().providers() {
+        let upper = p.id.to_ascii_uppercase();
+        let base_url = secret(env, &format!("{upper}_BASE_URL"));
+        let mut key = p.env_key.as_deref().and_then(|name| secret(env, name));
+        if key.is_none() && p.auth == AuthScheme::Sigv4 {
+            if let (Some(id), Some(sk)) = (secret(env, "AWS_ACCESS_KEY_ID"), secret(env, "AWS_SECRET_ACCESS_KEY")) {
+                key = Some(match secret(env, "AWS_SESSION_TOKEN") {
+                    Some(token) => format!("{id}:{sk}:{token}"),
+                    None => format!("{id}:{sk}"),
+                });
+            }
+        }
+        if key.is_none() && !(base_url.is_some() && !p.needs_key()) {
+            continue;
+        }
+        let mut config = serde_json::Map::new();
+        if let Some(region) = secret(env, "AWS_REGION").filter(|_| p.auth == AuthScheme::Sigv4) {
+            config.insert("region".into(), region.into());
+        }
+        if let Some(version) = secret(env, "AZURE_API_VERSION").filter(|_| p.id == "azure") {
+            config.insert("api_version".into(), version.into());
+        }
+        out.push(ProviderCredential {
+            id: format!("env:{}", p.env_key.as_deref().unwrap_or(&upper)),
+            provider: p.id.clone(),
+            name: "deployment secret".into(),
+            secret: key,
+            base_url,
+            config: serde_json::Value::Object(config),
+        });
+    }
+    out
 }
 
 pub fn invalidate_key_hash(hash: &str) {

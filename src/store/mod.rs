@@ -10,3 +10,5 @@ pub mod ttl_cache;
 pub mod config;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;
+#[cfg(target_arch = "wasm32")]
+pub mod routers;

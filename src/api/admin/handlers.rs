@@ -1,7 +1,7 @@
 //! The admin route table: one match from (method, path) to a handler.
 
 use super::support::Admin;
-use super::{logs, resources};
+use super::{logs, resources, routers};
 use crate::api::error::{ErrorType, GatewayError, GatewayResult};
 use crate::api::headers::bearer_token;
 use crate::auth::secrets::secrets_equal;
@@ -74,6 +74,12 @@ async fn route(admin: &Admin, method: &str, segs: &[&str], query: &[(String, Str
         ("POST", ["workspaces", ws, "provider-keys"]) => r::create_provider_key(admin, ws, body).await,
         ("GET", ["workspaces", ws, "provider-keys"]) => r::list_provider_keys(admin, ws).await,
         ("DELETE", ["workspaces", ws, "provider-keys", id]) => r::delete_provider_key(admin, ws, id).await,
+
+        ("POST", ["workspaces", ws, "routers"]) => routers::create(admin, ws, body).await,
+        ("GET", ["workspaces", ws, "routers"]) => routers::list_all(admin, ws).await,
+        ("GET", ["workspaces", ws, "routers", id]) => routers::get(admin, ws, id).await,
+        ("PUT", ["workspaces", ws, "routers", id]) => routers::update(admin, ws, id, body).await,
+        ("DELETE", ["workspaces", ws, "routers", id]) => routers::delete(admin, ws, id).await,
 
         ("POST", ["workspaces", ws, "virtual-keys"]) => r::create_virtual_key(admin, ws, body).await,
         ("GET", ["workspaces", ws, "virtual-keys"]) => r::list_virtual_keys(admin, ws).await,

@@ -216,6 +216,54 @@ impl CreateCustomProvider {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct WriteRouter {
+    /// Required when creating; ignored on update (a router keeps its name).
+    #[serde(default)]
+    pub name: Option<String>,
+    pub config: Value,
+}
+
+pub struct ValidRouter {
+    pub name: Option<String>,
+    pub config: Value,
+}
+
+impl WriteRouter {
+    /// Checks the config's shape, and that every target names a provider the
+    /// workspace can use and, when given, one of its keys for that provider:
+    /// a bad router is refused here, not discovered by a request.
+    pub fn validate(self, custom: &[ProviderSpec], keys: &[(String, String)]) -> GatewayResult<ValidRouter> {
+        let name = match self.name.as_deref().map(str::trim) {
+            None => None,
+            Some(n) => {
+                let ok = !n.is_empty() && n.len() <= 64 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                if !ok || n.starts_with("rt_") {
+                    return Err(bad("name", "'name' must be 1-64 characters of a-z, 0-9, '-' or '_' (not starting with rt_)."));
+                }
+                Some(n.to_string())
+            }
+        };
+        let parsed = crate::routing::config::parse(&self.config).map_err(|why| bad("config", format!("config.{why}")))?;
+        for (i, t) in parsed.targets().iter().enumerate() {
+            let known = custom.iter().any(|p| p.answers_to(&t.provider)) || catalog().provider(&t.provider).is_some();
+            if !known {
+                return Err(bad("config", format!("target {i} ({}): unknown provider '{}'.", t.qualified(), t.provider)));
+            }
+            if let Some(k) = &t.provider_key {
+                if !keys.iter().any(|(id, provider)| id == k && provider == &t.provider) {
+                    return Err(bad(
+                        "config",
+                        format!("target {i} ({}): '{k}' is not a key of this workspace for {}.", t.qualified(), t.provider),
+                    ));
+                }
+            }
+        }
+        Ok(ValidRouter { name, config: self.config })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateVirtualKey {
     #[serde(default)]
     pub name: Option<String>,
@@ -393,6 +441,24 @@ mod tests {
             err(br#"{"id":"a","adapter":"openai","base_url":"https://x","auth":"bearer","default_headers":{"Authorization":"x"}}"#).param.as_deref(),
             Some("default_headers")
         );
+    }
+
+    #[test]
+    fn routers_are_checked_against_the_workspace() {
+        let keys = vec![("pk_1".to_string(), "openai".to_string())];
+        let ok = parse::<WriteRouter>(
+            br#"{"name":"main","config":{"strategy":"fallback","targets":[{"provider":"openai","model":"gpt-4o","provider_key":"pk_1"},{"provider":"anthropic","model":"claude-haiku-4-5"}]}}"#,
+        )
+        .unwrap()
+        .validate(&[], &keys)
+        .unwrap();
+        assert_eq!(ok.name.as_deref(), Some("main"));
+        let err = |body: &[u8]| parse::<WriteRouter>(body).and_then(|w| w.validate(&[], &keys)).err().unwrap().message;
+        assert!(err(br#"{"name":"x","config":{"provider":"nope","model":"m"}}"#).contains("unknown provider 'nope'"));
+        assert!(err(br#"{"name":"x","config":{"provider":"anthropic","model":"m","provider_key":"pk_1"}}"#).contains("not a key"));
+        assert!(err(br#"{"name":"x","config":{"strategy":"fallback","targets":[{"provider":"openai"}]}}"#)
+            .contains("config.targets[0].model"));
+        assert!(err(br#"{"name":"bad name","config":{"provider":"openai","model":"m"}}"#).contains("'name'"));
     }
 
     #[test]

@@ -13,6 +13,8 @@ mod logs;
 #[cfg(target_arch = "wasm32")]
 mod resources;
 #[cfg(target_arch = "wasm32")]
+mod routers;
+#[cfg(target_arch = "wasm32")]
 mod support;
 
 #[cfg(target_arch = "wasm32")]
@@ -41,6 +43,8 @@ mod tests {
             "/admin/workspaces/{workspace}/providers/{id}",
             "/admin/workspaces/{workspace}/provider-keys",
             "/admin/workspaces/{workspace}/provider-keys/{id}",
+            "/admin/workspaces/{workspace}/routers",
+            "/admin/workspaces/{workspace}/routers/{router}",
             "/admin/workspaces/{workspace}/virtual-keys",
             "/admin/workspaces/{workspace}/virtual-keys/{id}",
             "/admin/workspaces/{workspace}/virtual-keys/{id}/revoke",

@@ -1,0 +1,295 @@
+//! Stage 5, the attempt loop: the request tries its planned targets in
+//! order, each with its retries, within an overall deadline.
+//!
+//! - A retryable failure (a status in the router's `on_status`, a timeout, a
+//!   connection error, a stream that fails before its first byte) is retried
+//!   after a backoff (`retry-after` honoured up to a cap), then falls back to
+//!   the next target.
+//! - A target the request cannot be translated for (a 400 the gateway itself
+//!   raised) is skipped. Any other provider answer (e.g. a 400 about the
+//!   request) ends the loop: another provider would refuse it too.
+//! - Outcomes update target health; targets out of rotation were put last by
+//!   the planner. Nothing is retried once the first byte of a stream has
+//!   been committed to the client: streams are peeked before committing.
+
+use super::context::RequestContext;
+use super::dispatch::send_attempt;
+use super::resolve::{self, Selected};
+use crate::api::error::{GatewayError, GatewayResult};
+use crate::api::routes::Endpoint;
+use crate::auth::principal::Principal;
+use crate::catalog::{catalog, ModelSpec};
+use crate::providers::adapter::{adapter_for, invalid_answer, ChatAdapter};
+use crate::providers::openai_compat::request as openai_request;
+use crate::providers::openai_compat::stream::StreamObserver;
+use crate::providers::openai_format::chunks::ChunkEncoder;
+use crate::providers::openai_format::{embeddings as openai_embeddings, request as openai_chat};
+use crate::providers::stream_transform::StreamTransform;
+use crate::providers::translate::TranslatingStream;
+use crate::providers::{upstream_error, Target};
+use crate::routing::config::{HealthPolicy, RetryPolicy};
+use crate::routing::{health, health_client, retry};
+use crate::runtime::http::UpstreamResponse;
+use crate::runtime::now_ms;
+use crate::runtime::stream_pipe::{read_first, FirstChunk};
+use crate::store::records::WorkspaceConfig;
+use crate::util::json_object::JsonObject;
+use futures::future::{select, Either};
+use serde_json::{Map, Value};
+use std::time::Duration;
+use worker::Delay;
+
+/// One target to try: `provider/model`, maybe a provider key, parameter overrides.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub qualified: String,
+    pub provider_key: Option<String>,
+    pub params: Map<String, Value>,
+}
+
+pub struct Resilience {
+    pub retry: RetryPolicy,
+    pub health: HealthPolicy,
+    pub attempt_timeout_ms: u64,
+    pub deadline_ms: u64,
+}
+
+/// What a successful attempt produced and how stage 6 must answer it.
+pub enum Answer {
+    /// An OpenAI-compatible provider's JSON answer.
+    Forward { upstream: UpstreamResponse },
+    /// A translated JSON chat answer.
+    Chat { upstream: UpstreamResponse, adapter: &'static dyn ChatAdapter },
+    /// A stream, its first chunk already read and judged.
+    Stream { upstream: UpstreamResponse, transform: Box<dyn StreamTransform>, first: Option<FirstChunk> },
+    /// An answer composed by the gateway (translated embeddings).
+    Composed(Vec<u8>),
+}
+
+pub struct Attempted {
+    pub answer: Answer,
+    pub model: Option<ModelSpec>,
+}
+
+/// The inputs every attempt shares.
+pub struct Request<'a> {
+    pub principal: &'a Principal,
+    pub workspace: &'a WorkspaceConfig,
+    pub body: &'a JsonObject,
+    pub forwarded: &'a [(String, String)],
+}
+
+fn jitter() -> f64 {
+    js_sys::Math::random()
+}
+
+async fn sleep(ms: u64) {
+    if ms > 0 {
+        Delay::from(Duration::from_millis(ms)).await;
+    }
+}
+
+/// Whether a failure is worth another try (here or at the next target).
+fn retryable(e: &GatewayError, policy: &RetryPolicy) -> bool {
+    e.from_upstream && (matches!(e.code.as_str(), "upstream_timeout" | "upstream_unreachable" | "upstream_stream_error") || policy.retries_status(e.status))
+}
+
+pub async fn run(
+    rc: &mut RequestContext,
+    req: &Request<'_>,
+    candidates: &[Candidate],
+    resilience: &Resilience,
+) -> GatewayResult<Attempted> {
+    let deadline = rc.started_ms + resilience.deadline_ms;
+    let mut last: Option<GatewayError> = None;
+    for candidate in candidates {
+        let endpoint = rc.endpoint.clone();
+        let selected = match resolve::select_target(
+            catalog(),
+            req.workspace,
+            req.principal,
+            &endpoint,
+            &candidate.qualified,
+            candidate.provider_key.as_deref(),
+        ) {
+            Ok(s) => s,
+            // This target cannot serve the request (no key, not allowed,
+            // wrong endpoint): the next one may.
+            Err(e) => {
+                last = Some(e);
+                continue;
+            }
+        };
+        let health_key = health::key(
+            &selected.resolved.provider.id,
+            selected.resolved.model_id,
+            selected.credential.map(|c| c.id.as_str()),
+        );
+        for try_number in 0..=resilience.retry.attempts {
+            let now = now_ms();
+            if now >= deadline {
+                return Err(last.unwrap_or_else(|| GatewayError::gateway_timeout("The request's deadline passed before any provider answered.")));
+            }
+            let timeout = resilience.attempt_timeout_ms.min(deadline - now);
+            rc.provider = Some(selected.resolved.provider.id.clone());
+            rc.model = Some(selected.resolved.model_id.to_string());
+            match attempt(rc, req, &selected, candidate, timeout).await {
+                Ok(answer) => {
+                    health_client::record(&req.workspace.workspace_id, &health_key, health::Outcome::Success, &resilience.health, now_ms());
+                    return Ok(Attempted { answer, model: selected.resolved.model.cloned() });
+                }
+                Err(e) if !e.from_upstream && e.status == 400 => {
+                    // The gateway could not express the request for this target.
+                    last = Some(e);
+                    break;
+                }
+                Err(e) if !retryable(&e, &resilience.retry) => {
+                    if e.from_upstream && (e.status == 401 || e.status == 403) {
+                        // A credential problem is this target's, not the request's.
+                        health_client::record(&req.workspace.workspace_id, &health_key, health::Outcome::Failure, &resilience.health, now_ms());
+                        last = Some(e);
+                        break;
+                    }
+                    return Err(e);
+                }
+                Err(e) => {
+                    let outcome = if e.status == 429 {
+                        health::Outcome::RateLimited { retry_after_ms: e.retry_after.map(|s| s * 1000) }
+                    } else {
+                        health::Outcome::Failure
+                    };
+                    health_client::record(&req.workspace.workspace_id, &health_key, outcome, &resilience.health, now_ms());
+                    let retry_after_ms = e.retry_after.map(|s| s * 1000);
+                    last = Some(e);
+                    if try_number < resilience.retry.attempts {
+                        let wait = retry::backoff_ms(&resilience.retry, try_number, retry_after_ms, jitter());
+                        if now_ms() + wait >= deadline {
+                            break;
+                        }
+                        sleep(wait).await;
+                    }
+                }
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| GatewayError::bad_gateway("no_target_available", "No provider could serve this request.")))
+}
+
+/// The request body for one target: its model id and parameter overrides.
+fn body_for(body: &JsonObject, candidate: &Candidate) -> GatewayResult<JsonObject> {
+    let mut b = body.clone();
+    for (k, v) in &candidate.params {
+        b.set(k, v).map_err(|_| GatewayError::internal("body_rewrite"))?;
+    }
+    Ok(b)
+}
+
+async fn attempt(
+    rc: &mut RequestContext,
+    req: &Request<'_>,
+    selected: &Selected<'_>,
+    candidate: &Candidate,
+    timeout_ms: u64,
+) -> GatewayResult<Answer> {
+    let null = Value::Null;
+    let target = Target {
+        provider: selected.resolved.provider,
+        model_id: selected.resolved.model_id,
+        base_url: selected.base_url,
+        secret: selected.secret(),
+        config: selected.credential.map_or(&null, |c| &c.config),
+        now_ms: now_ms(),
+    };
+    let body = body_for(req.body, candidate)?;
+    let endpoint = rc.endpoint.clone();
+    let started = now_ms();
+    match adapter_for(target.provider.adapter) {
+        None => {
+            let (upstream_req, plan) = openai_request::build(&endpoint, body, &target, req.forwarded)?;
+            rc.stream = plan.stream;
+            let read_error =
+                |status: u16, body: &[u8]| upstream_error::normalize(status, body, &target.provider.id, target.secret);
+            let upstream = send_attempt(rc, &target, &upstream_req, timeout_ms, &read_error).await?;
+            if !plan.stream {
+                return Ok(Answer::Forward { upstream });
+            }
+            let transform: Box<dyn StreamTransform> = Box::new(StreamObserver::new(plan.strip_usage_chunk));
+            stream(rc, upstream, transform, &target, timeout_ms.saturating_sub(now_ms() - started)).await
+        }
+        Some(adapter) => {
+            let value = body
+                .to_value()
+                .map_err(|_| GatewayError::invalid_request("invalid_json", "The request body is not valid JSON."))?;
+            let read_error = |status: u16, body: &[u8]| adapter.error_from(status, body, &target);
+            match endpoint {
+                Endpoint::ChatCompletions => {
+                    let chat = openai_chat::parse(&value, target.model_id)?;
+                    rc.stream = chat.stream;
+                    let upstream_req = adapter.build_chat(&chat, &target)?;
+                    let upstream = send_attempt(rc, &target, &upstream_req, timeout_ms, &read_error).await?;
+                    if !chat.stream {
+                        return Ok(Answer::Chat { upstream, adapter });
+                    }
+                    let encoder = ChunkEncoder::new(&rc.id, target.model_id, now_ms() / 1000, chat.include_usage);
+                    let transform: Box<dyn StreamTransform> =
+                        Box::new(TranslatingStream::new(adapter.stream_decoder(), encoder));
+                    stream(rc, upstream, transform, &target, timeout_ms.saturating_sub(now_ms() - started)).await
+                }
+                Endpoint::Embeddings => {
+                    let request = openai_embeddings::parse(&value, target.model_id)?;
+                    let mut bodies = Vec::new();
+                    for upstream_req in &adapter.build_embeddings(&request, &target)? {
+                        let upstream = send_attempt(rc, &target, upstream_req, timeout_ms, &read_error).await?;
+                        let (_, bytes) =
+                            upstream.bytes().await.map_err(|_| invalid_answer(&target.provider.id, "the body was cut off"))?;
+                        bodies.push(bytes);
+                    }
+                    let answer = adapter.parse_embeddings(&bodies, &request)?;
+                    rc.usage = Some(answer.usage);
+                    Ok(Answer::Composed(openai_embeddings::to_json(&answer, &request, target.model_id)))
+                }
+                other => Err(GatewayError::invalid_request(
+                    "unsupported_for_provider",
+                    format!("Provider '{}' does not serve the {} endpoint.", target.provider.id, other.name()),
+                )
+                .with_param("model")),
+            }
+        }
+    }
+}
+
+/// Reads a stream's first chunk (within what is left of the attempt's
+/// time) before committing: a stream that ends at once or opens with an
+/// error is a failed attempt, which may still be retried or fallen back from.
+async fn stream(
+    rc: &mut RequestContext,
+    upstream: UpstreamResponse,
+    mut transform: Box<dyn StreamTransform>,
+    target: &Target<'_>,
+    timeout_ms: u64,
+) -> GatewayResult<Answer> {
+    let provider = &target.provider.id;
+    let body = upstream
+        .body()
+        .ok_or_else(|| GatewayError::bad_gateway("upstream_stream_error", format!("{provider} sent an empty stream.")))?;
+    let reading = Box::pin(read_first(&body));
+    let timer = Box::pin(Delay::from(Duration::from_millis(timeout_ms.max(1))));
+    let chunk = match select(reading, timer).await {
+        Either::Left((Ok(Some(chunk)), _)) => chunk,
+        Either::Left((Ok(None), _)) | Either::Left((Err(_), _)) => {
+            return Err(GatewayError::bad_gateway("upstream_stream_error", format!("{provider} ended its stream before any data.")))
+        }
+        Either::Right(_) => {
+            let _ = body.cancel();
+            return Err(GatewayError::gateway_timeout(format!("{provider} sent no data within {timeout_ms} ms.")));
+        }
+    };
+    let at_ms = now_ms();
+    let out = transform.push(&chunk.to_vec());
+    if let Some(message) = transform.summary().error_message {
+        let _ = body.cancel();
+        return Err(GatewayError::bad_gateway("upstream_stream_error", format!("{provider}: {message}")));
+    }
+    rc.first_token_ms = Some(at_ms);
+    Ok(Answer::Stream { upstream, transform, first: Some(FirstChunk { chunk, out, at_ms }) })
+}
