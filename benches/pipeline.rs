@@ -67,6 +67,8 @@ fn main() {
             config: serde_json::json!({}),
         }],
         custom_providers: vec![],
+        policies: vec![],
+        budgets: vec![],
     };
     let response = br#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Mock answer to: Summarise the benefits of an AI gateway"},"finish_reason":"stop"}],"usage":{"prompt_tokens":160,"completion_tokens":14,"total_tokens":174,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}"#;
     let mut stream = String::new();
@@ -83,11 +85,12 @@ fn main() {
     total += bench("parse body (1 KB chat request)", || {
         black_box(body::parse(black_box(&req)).unwrap());
     });
+    let policy = alephant_gateway::governance::scope_policy::EffectivePolicy::of_key(&principal);
     let parsed = body::parse(&req).unwrap();
     total += bench("resolve model, policy, credential", || {
-        black_box(resolve::select(catalog(), &ws, &principal, &Endpoint::ChatCompletions, &parsed.model).unwrap());
+        black_box(resolve::select(catalog(), &ws, &policy, &Endpoint::ChatCompletions, &parsed.model).unwrap());
     });
-    let selected = resolve::select(catalog(), &ws, &principal, &Endpoint::ChatCompletions, &parsed.model).unwrap();
+    let selected = resolve::select(catalog(), &ws, &policy, &Endpoint::ChatCompletions, &parsed.model).unwrap();
     let target = Target {
         provider: selected.resolved.provider,
         model_id: selected.resolved.model_id,

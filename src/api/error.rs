@@ -83,6 +83,11 @@ impl GatewayError {
         self
     }
 
+    pub fn with_code(mut self, code: &str) -> Self {
+        self.code = code.to_string();
+        self
+    }
+
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
         self.retry_after = Some(seconds);
         self

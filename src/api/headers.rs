@@ -14,6 +14,7 @@ pub const ALEPHANT_ATTEMPTS: &str = "alephant-attempts";
 /// Request headers the gateway reads.
 pub const X_REQUEST_ID: &str = "x-request-id";
 pub const FORCED_ROUTING: &str = "alephant-forced-routing";
+pub const RATELIMIT_POLICY: &str = "alephant-ratelimit-policy";
 
 /// Headers a provider commonly uses to name its own request id, in order of preference.
 pub const PROVIDER_REQUEST_ID_HEADERS: &[&str] = &[

@@ -68,12 +68,6 @@ impl From<KeyRow> for Principal {
 }
 
 impl Principal {
-    /// Whether `alephant-forced-routing` may be used: the master key, or a
-    /// key whose policy says `"allow_forced_routing": true`.
-    pub fn may_force_routing(&self) -> bool {
-        self.key_id == MASTER_KEY_ID || self.policy.get("allow_forced_routing").and_then(serde_json::Value::as_bool) == Some(true)
-    }
-
     /// The master key used on `/v1` (zero-config mode): the default
     /// workspace, every model, no limits of its own.
     pub fn master(workspace_id: &str) -> Principal {

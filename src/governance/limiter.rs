@@ -1,62 +1,70 @@
-//! The `Limiter` Durable Object: one instance per limit scope (a key, a
-//! workspace, an end user…), holding that scope's rate-limit windows in its
-//! SQLite storage. Requests to one object are processed one at a time and
-//! its SQL calls are synchronous, so check-and-take is atomic: limits hold
-//! exactly under any concurrency, across every isolate and location.
+//! The `Limiter` Durable Object: one instance per limit scope (a key, an
+//! agent, a department, a workspace, an end user…) holding that scope's
+//! ledger — rate-limit windows, concurrency leases, budget reservations —
+//! in its SQLite storage. Requests to one object run one at a time and its
+//! SQL calls are synchronous, so every check-and-take is atomic: limits and
+//! budgets hold exactly under any concurrency, across every isolate.
 
-use super::limiter_protocol::{TakeRequest, TakeResponse};
-use super::window::{self, WindowState};
+use super::ledger::Ledger;
+use std::cell::RefCell;
+use super::limiter_protocol::LimiterCall;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State};
 
 #[durable_object]
 pub struct Limiter {
     sql: SqlStorage,
+    /// The ledger in memory, written through to SQLite after every change.
+    ledger: RefCell<Ledger>,
 }
 
 #[derive(serde::Deserialize)]
 struct Row {
-    start_ms: f64,
-    used: f64,
+    state: String,
 }
 
 impl Limiter {
-    fn load(&self, bucket: &str) -> Option<WindowState> {
-        self.sql
-            .exec("SELECT start_ms, used FROM windows WHERE bucket = ?", vec![bucket.into()])
-            .ok()?
-            .to_array::<Row>()
-            .ok()?
-            .into_iter()
-            .next()
-            .map(|r| WindowState { start_ms: r.start_ms as u64, used: r.used as u64 })
+    fn load(sql: &SqlStorage) -> Ledger {
+        sql
+            .exec("SELECT state FROM ledger WHERE id = 1", None)
+            .ok()
+            .and_then(|c| c.to_array::<Row>().ok())
+            .and_then(|rows| rows.into_iter().next())
+            .and_then(|r| serde_json::from_str(&r.state).ok())
+            .unwrap_or_default()
     }
 
-    fn store(&self, bucket: &str, s: WindowState) -> Result<()> {
+    fn store(&self, ledger: &Ledger) -> Result<()> {
+        let state = serde_json::to_string(ledger).map_err(|e| worker::Error::RustError(e.to_string()))?;
         self.sql.exec(
-            "INSERT INTO windows (bucket, start_ms, used) VALUES (?, ?, ?) \
-             ON CONFLICT(bucket) DO UPDATE SET start_ms = excluded.start_ms, used = excluded.used",
-            vec![bucket.into(), (s.start_ms as i64).into(), (s.used as i64).into()],
+            "INSERT INTO ledger (id, state) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state",
+            vec![state.into()],
         )?;
         Ok(())
     }
 
-    fn take(&self, req: TakeRequest) -> Result<TakeResponse> {
-        let now = worker::Date::now().as_millis();
-        let states: Vec<WindowState> =
-            req.buckets.iter().map(|b| window::current(self.load(&b.bucket), now, b.window_ms)).collect();
-        let decisions: Vec<_> = req
-            .buckets
-            .iter()
-            .zip(&states)
-            .map(|(b, s)| window::check(*s, b.window_ms, b.quota, b.amount))
-            .collect();
-        let allowed = decisions.iter().all(|d| d.allowed);
-        if allowed {
-            for (b, s) in req.buckets.iter().zip(states) {
-                self.store(&b.bucket, WindowState { used: s.used + b.amount, ..s })?;
+    fn call(&self, call: LimiterCall) -> Result<Response> {
+        let now = || worker::Date::now().as_millis();
+        let mut ledger = self.ledger.borrow_mut();
+        match call {
+            LimiterCall::Admit { admit, now_ms } => {
+                let admitted = ledger.admit(&admit, now_ms.unwrap_or_else(now));
+                self.store(&ledger)?;
+                Response::from_json(&admitted)
+            }
+            LimiterCall::Settle { settle } => {
+                let settled = ledger.settle(&settle);
+                self.store(&ledger)?;
+                Response::from_json(&settled)
+            }
+            LimiterCall::Release { id } => {
+                ledger.release(&id);
+                self.store(&ledger)?;
+                Response::from_json(&serde_json::json!({}))
+            }
+            LimiterCall::Budget { budget_id, period, limit_nanos, now_ms } => {
+                Response::from_json(&ledger.budget_status(&budget_id, period, limit_nanos, now_ms.unwrap_or_else(now)))
             }
         }
-        Ok(TakeResponse { allowed, now_ms: now, decisions })
     }
 }
 
@@ -64,21 +72,13 @@ impl DurableObject for Limiter {
     fn new(state: State, _env: Env) -> Self {
         let sql = state.storage().sql();
         // Idempotent; runs once per object activation.
-        let _ = sql.exec(
-            "CREATE TABLE IF NOT EXISTS windows (bucket TEXT PRIMARY KEY, start_ms INTEGER NOT NULL, used INTEGER NOT NULL)",
-            None,
-        );
-        Limiter { sql }
+        let _ = sql.exec("CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY, state TEXT NOT NULL)", None);
+        let ledger = RefCell::new(Self::load(&sql));
+        Limiter { sql, ledger }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let path = req.path();
-        match path.as_str() {
-            "/take" => {
-                let take: TakeRequest = req.json().await?;
-                Response::from_json(&self.take(take)?)
-            }
-            _ => Response::error("unknown limiter operation", 404),
-        }
+        let call: LimiterCall = req.json().await?;
+        self.call(call)
     }
 }

@@ -1,27 +1,28 @@
 //! Messages between the worker and the `Limiter` Durable Object.
 
-use super::window::Decision;
+use super::ledger::{Admit, Period, Settle};
 use serde::{Deserialize, Serialize};
 
-/// Take `amount` from each bucket, all or nothing.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct TakeRequest {
-    pub buckets: Vec<BucketTake>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct BucketTake {
-    /// Identifies the counter inside the object (the rule's canonical text).
-    pub bucket: String,
-    pub quota: u64,
-    pub window_ms: u64,
-    pub amount: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct TakeResponse {
-    pub allowed: bool,
-    pub now_ms: u64,
-    /// One per bucket, in request order.
-    pub decisions: Vec<Decision>,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum LimiterCall {
+    /// Answered with `ledger::Admitted`.
+    Admit {
+        admit: Admit,
+        /// An injected clock (tests only, see `ALLOW_TEST_CLOCK`); else the object's own.
+        #[serde(default)]
+        now_ms: Option<u64>,
+    },
+    /// Answered with `ledger::Settled`.
+    Settle { settle: Settle },
+    /// Undo an admission that will not run. Answered with `{}`.
+    Release { id: String },
+    /// Answered with `ledger::BudgetStatus`.
+    Budget {
+        budget_id: String,
+        period: Period,
+        limit_nanos: u64,
+        #[serde(default)]
+        now_ms: Option<u64>,
+    },
 }

@@ -1,14 +1,16 @@
 //! Governance: which models a key may call (policy) and how much it may
 //! call them (rate limits, enforced by the `Limiter` Durable Object).
 
+pub mod estimate;
 pub mod glob;
+pub mod ledger;
 pub mod limiter_protocol;
-pub mod policy;
 pub mod rate_limit;
+pub mod scope_policy;
 pub mod scopes;
 pub mod window;
 
 #[cfg(target_arch = "wasm32")]
 pub mod limiter;
 #[cfg(target_arch = "wasm32")]
-pub mod limits;
+pub mod admission;

@@ -1,5 +1,5 @@
 //! Rate-limit policy strings:
-//! `<quota>;w=<seconds>[;u=request|tokens|cents][;s=key|user|agent|workspace|ip|property:<name>]`,
+//! `<quota>;w=<seconds>[;u=request|tokens|cents][;s=key|user|agent|department|workspace|ip|property:<name>]`,
 //! several separated by commas, e.g. `100;w=60,50000;w=3600;u=tokens`.
 //! Invalid policies are refused when written, with a message saying why.
 
@@ -17,6 +17,7 @@ pub enum Scope {
     Key,
     User,
     Agent,
+    Department,
     Workspace,
     Ip,
     Property(String),
@@ -33,6 +34,18 @@ pub struct Rule {
 const MAX_WINDOW_SECS: u64 = 366 * 24 * 3600;
 const MAX_QUOTA: u64 = 1_000_000_000_000;
 const MAX_RULES: usize = 10;
+
+/// Parses a policy whose rules default to `default_scope` (the level the
+/// policy is attached to) when they name none.
+pub fn parse_at(policy: &str, default_scope: Scope) -> Result<Vec<Rule>, String> {
+    let mut rules = parse(policy)?;
+    for (rule, part) in rules.iter_mut().zip(policy.split(',')) {
+        if !part.contains(";s=") && !part.contains("; s=") {
+            rule.scope = default_scope.clone();
+        }
+    }
+    Ok(rules)
+}
 
 pub fn parse(policy: &str) -> Result<Vec<Rule>, String> {
     let rules = policy
@@ -88,13 +101,14 @@ fn parse_rule(text: &str) -> Result<Rule, String> {
                     "key" => Scope::Key,
                     "user" => Scope::User,
                     "agent" => Scope::Agent,
+                    "department" => Scope::Department,
                     "workspace" => Scope::Workspace,
                     "ip" => Scope::Ip,
                     _ => match v.strip_prefix("property:").map(str::trim) {
                         Some(name) if !name.is_empty() && name.len() <= 64 => Scope::Property(name.to_ascii_lowercase()),
                         _ => {
                             return Err(format!(
-                                "scope 's={v}' must be key, user, agent, workspace, ip or property:<name>"
+                                "scope 's={v}' must be key, user, agent, department, workspace, ip or property:<name>"
                             ))
                         }
                     },
@@ -125,6 +139,7 @@ impl fmt::Display for Rule {
             Scope::Key => Ok(()),
             Scope::User => write!(f, ";s=user"),
             Scope::Agent => write!(f, ";s=agent"),
+            Scope::Department => write!(f, ";s=department"),
             Scope::Workspace => write!(f, ";s=workspace"),
             Scope::Ip => write!(f, ";s=ip"),
             Scope::Property(p) => write!(f, ";s=property:{p}"),
@@ -146,6 +161,14 @@ mod tests {
         assert_eq!(r[0].unit, Unit::Tokens);
         assert_eq!(r[0].scope, Scope::Property("team".into()));
         assert_eq!(r[1].scope, Scope::User);
+    }
+
+    #[test]
+    fn rules_default_to_the_level_they_are_attached_to() {
+        let r = parse_at("10;w=60,5;w=1;s=user", Scope::Workspace).unwrap();
+        assert_eq!(r[0].scope, Scope::Workspace);
+        assert_eq!(r[1].scope, Scope::User);
+        assert_eq!(r[0].to_string(), "10;w=60;s=workspace");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The `LOGS` queue consumer: log records → `request_logs` rows in D1.
+//! The `LOGS` queue consumer: log records → `request_logs` rows, audit
+//! events of the request path → `audit_events` rows, in D1.
 //!
 //! - Idempotent: `INSERT OR IGNORE` on the record id, so a redelivered
 //!   message never duplicates a row.
@@ -8,7 +9,9 @@
 //!   after `max_retries` (wrangler.toml) the queue moves it to the
 //!   dead-letter queue, so nothing accepted is silently dropped.
 
-use super::log_record::{insert_sql, LogRecord};
+use super::audit_record::{self, QueueMessage};
+use super::log_record::insert_sql;
+use crate::observe::sql::SqlValue;
 use crate::store::d1;
 use worker::{D1Database, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
 
@@ -17,14 +20,30 @@ fn retry(message: &RawMessage) {
     message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(5).build());
 }
 
-/// Records travel as JSON text (see `pipeline::settle`).
-fn decode(body: wasm_bindgen::JsValue) -> Result<LogRecord, String> {
+/// Messages travel as JSON text (see `pipeline::settle`).
+fn decode(body: wasm_bindgen::JsValue) -> Result<QueueMessage, String> {
     let text = body.as_string().ok_or("not a JSON text message")?;
     serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
-async fn insert_one(db: &D1Database, record: &LogRecord) -> bool {
-    match d1::statement(db, &insert_sql(), &record.values()) {
+/// The statement that writes a message (idempotently: INSERT OR IGNORE on its id).
+fn row(message: &QueueMessage) -> (String, Vec<SqlValue>) {
+    match message {
+        QueueMessage::Log(r) => (insert_sql(), r.values()),
+        QueueMessage::Audit(a) => (audit_record::INSERT_SQL.to_string(), a.values()),
+    }
+}
+
+fn id_of(message: &QueueMessage) -> &str {
+    match message {
+        QueueMessage::Log(r) => &r.id,
+        QueueMessage::Audit(a) => &a.id,
+    }
+}
+
+async fn insert_one(db: &D1Database, message: &QueueMessage) -> bool {
+    let (sql, values) = row(message);
+    match d1::statement(db, &sql, &values) {
         Ok(stmt) => stmt.run().await.is_ok(),
         Err(_) => false,
     }
@@ -32,7 +51,7 @@ async fn insert_one(db: &D1Database, record: &LogRecord) -> bool {
 
 pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) -> worker::Result<()> {
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
-    let mut decoded: Vec<(RawMessage, LogRecord)> = Vec::with_capacity(messages.len());
+    let mut decoded: Vec<(RawMessage, QueueMessage)> = Vec::with_capacity(messages.len());
     for message in messages {
         match decode(message.body()) {
             Ok(record) => decoded.push((message, record)),
@@ -52,8 +71,13 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) -> worke
             return Ok(());
         }
     };
-    let statements: Result<Vec<_>, _> =
-        decoded.iter().map(|(_, r)| d1::statement(&db, &insert_sql(), &r.values())).collect();
+    let statements: Result<Vec<_>, _> = decoded
+        .iter()
+        .map(|(_, m)| {
+            let (sql, values) = row(m);
+            d1::statement(&db, &sql, &values)
+        })
+        .collect();
     let batch_ok = match statements {
         Ok(s) => db.batch(s).await.is_ok(),
         Err(_) => false,
@@ -66,7 +90,7 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: &Env) -> worke
         if insert_one(&db, record).await {
             message.ack();
         } else {
-            worker::console_error!("log record {} not written; will retry", record.id);
+            worker::console_error!("queue message {} not written; will retry", id_of(record));
             retry(message);
         }
     }

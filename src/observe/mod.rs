@@ -1,6 +1,7 @@
 //! What the gateway records about each request: the log record that
 //! travels through the `LOGS` queue into D1.
 
+pub mod audit_record;
 pub mod log_record;
 pub mod sql;
 

@@ -17,7 +17,7 @@ use super::dispatch::send_attempt;
 use super::resolve::{self, Selected};
 use crate::api::error::{GatewayError, GatewayResult};
 use crate::api::routes::Endpoint;
-use crate::auth::principal::Principal;
+use crate::governance::scope_policy::EffectivePolicy;
 use crate::catalog::{catalog, ModelSpec};
 use crate::providers::adapter::{adapter_for, invalid_answer, ChatAdapter};
 use crate::providers::openai_compat::request as openai_request;
@@ -73,7 +73,7 @@ pub struct Attempted {
 
 /// The inputs every attempt shares.
 pub struct Request<'a> {
-    pub principal: &'a Principal,
+    pub policy: &'a EffectivePolicy,
     pub workspace: &'a WorkspaceConfig,
     pub body: &'a JsonObject,
     pub forwarded: &'a [(String, String)],
@@ -107,7 +107,7 @@ pub async fn run(
         let selected = match resolve::select_target(
             catalog(),
             req.workspace,
-            req.principal,
+            req.policy,
             &endpoint,
             &candidate.qualified,
             candidate.provider_key.as_deref(),

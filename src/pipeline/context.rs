@@ -54,6 +54,11 @@ pub struct RequestContext {
     pub policy: Vec<serde_json::Value>,
     /// Extra headers for the client (rate-limit state), success or error.
     pub response_headers: Vec<(String, String)>,
+    /// What the request was admitted by, per limit scope object: settled
+    /// with the real usage once the answer is in.
+    pub admissions: Vec<crate::governance::scopes::ScopedAdmit>,
+    /// Webhooks of the budgets the request reserved on, by budget id.
+    pub budget_webhooks: Vec<(String, String)>,
     // settle
     pub usage: Option<Usage>,
     pub cost: Option<Nanos>,
@@ -85,6 +90,8 @@ impl RequestContext {
             error: None,
             policy: Vec::new(),
             response_headers: Vec::new(),
+            admissions: Vec::new(),
+            budget_webhooks: Vec::new(),
             usage: None,
             cost: None,
         }

@@ -3,9 +3,8 @@
 //! `provider/model` so every listed id can be sent back as `model`.
 
 use crate::api::error::{GatewayError, GatewayResult};
-use crate::auth::principal::Principal;
 use crate::catalog::{catalog, resolve::resolve, ModelMode};
-use crate::governance::policy;
+use crate::governance::scope_policy::EffectivePolicy;
 use crate::store::records::WorkspaceConfig;
 use serde::Serialize;
 
@@ -27,12 +26,12 @@ pub struct ModelList {
     pub data: Vec<ModelObject>,
 }
 
-pub fn list(principal: &Principal, workspace: &WorkspaceConfig) -> ModelList {
+pub fn list(policy: &EffectivePolicy, workspace: &WorkspaceConfig) -> ModelList {
     let mut data = Vec::new();
     let providers = workspace.custom_providers.iter().chain(catalog().providers().iter());
     for provider in providers.filter(|p| workspace.has_provider(&p.id)) {
         for m in &provider.models {
-            if policy::model_visible(principal, &provider.id, &m.id) {
+            if policy.check_model(&provider.id, &m.id).is_ok() {
                 data.push(ModelObject {
                     id: format!("{}/{}", provider.id, m.id),
                     object: "model",
@@ -47,14 +46,14 @@ pub fn list(principal: &Principal, workspace: &WorkspaceConfig) -> ModelList {
     ModelList { object: "list", data }
 }
 
-pub fn retrieve(principal: &Principal, workspace: &WorkspaceConfig, id: &str) -> GatewayResult<ModelObject> {
+pub fn retrieve(policy: &EffectivePolicy, workspace: &WorkspaceConfig, id: &str) -> GatewayResult<ModelObject> {
     let r = resolve(catalog(), &workspace.custom_providers, id)?;
     let not_found = || {
         GatewayError::not_found("model_not_found", format!("The model '{id}' is not available to this key."))
             .with_param("model")
     };
     let m = r.model.ok_or_else(not_found)?;
-    if !workspace.has_provider(&r.provider.id) || !policy::model_visible(principal, &r.provider.id, &m.id) {
+    if !workspace.has_provider(&r.provider.id) || policy.check_model(&r.provider.id, &m.id).is_err() {
         return Err(not_found());
     }
     Ok(ModelObject {
@@ -70,6 +69,7 @@ pub fn retrieve(principal: &Principal, workspace: &WorkspaceConfig, id: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::principal::Principal;
     use crate::store::records::ProviderCredential;
 
     fn principal(models: Option<Vec<String>>) -> Principal {
@@ -100,24 +100,26 @@ mod tests {
                 config: serde_json::json!({}),
             }],
             custom_providers: vec![],
+            policies: vec![],
+            budgets: vec![],
         }
     }
 
     #[test]
     fn lists_only_configured_providers_and_allowed_models() {
-        let all = list(&principal(None), &ws());
+        let all = list(&EffectivePolicy::of_key(&principal(None)), &ws());
         assert!(all.data.iter().any(|m| m.id == "openai/gpt-4o"));
         assert!(all.data.iter().all(|m| m.owned_by == "openai"));
-        let some = list(&principal(Some(vec!["gpt-4o-mini*".into()])), &ws());
+        let some = list(&EffectivePolicy::of_key(&principal(Some(vec!["gpt-4o-mini*".into()]))), &ws());
         assert!(!some.data.is_empty());
         assert!(some.data.iter().all(|m| m.id.starts_with("openai/gpt-4o-mini")));
     }
 
     #[test]
     fn retrieve_respects_the_same_rules() {
-        assert_eq!(retrieve(&principal(None), &ws(), "openai/gpt-4o").unwrap().id, "openai/gpt-4o");
-        assert_eq!(retrieve(&principal(None), &ws(), "gpt-4o").unwrap().id, "openai/gpt-4o");
-        assert_eq!(retrieve(&principal(None), &ws(), "mistral/mistral-large-latest").unwrap_err().status, 404);
-        assert_eq!(retrieve(&principal(Some(vec!["o3".into()])), &ws(), "gpt-4o").unwrap_err().status, 404);
+        assert_eq!(retrieve(&EffectivePolicy::of_key(&principal(None)), &ws(), "openai/gpt-4o").unwrap().id, "openai/gpt-4o");
+        assert_eq!(retrieve(&EffectivePolicy::of_key(&principal(None)), &ws(), "gpt-4o").unwrap().id, "openai/gpt-4o");
+        assert_eq!(retrieve(&EffectivePolicy::of_key(&principal(None)), &ws(), "mistral/mistral-large-latest").unwrap_err().status, 404);
+        assert_eq!(retrieve(&EffectivePolicy::of_key(&principal(Some(vec!["o3".into()]))), &ws(), "gpt-4o").unwrap_err().status, 404);
     }
 }

@@ -14,7 +14,7 @@ use crate::api::error::{GatewayError, GatewayResult};
 use crate::api::headers::forward_on_passthrough;
 use crate::api::routes::Endpoint;
 use crate::catalog::{catalog, AdapterKind, AuthScheme, ModelSpec, ProviderSpec};
-use crate::governance::policy;
+use crate::governance::estimate;
 use crate::providers::adapter::{adapter_for, model_in_body};
 use crate::providers::openai_compat::stream::StreamObserver;
 use crate::providers::sse;
@@ -90,6 +90,8 @@ async fn run(
     } else {
         http::read_body(req, cfg.max_body_bytes).await?
     };
+    let policy = workspace.effective_policy(&principal);
+    policy.check_headers(&headers)?;
     let adapter = adapter_for(spec.adapter);
     let model = match adapter {
         Some(a) => a.passthrough_model(path, &body),
@@ -100,8 +102,8 @@ async fn run(
     rc.requested_model = model.clone();
     rc.stream = body_wants_stream(&body) || path.contains("stream");
     match &model {
-        Some(m) => policy::check_model(&principal, &spec.id, m)?,
-        None => policy::check_provider(&principal, &spec.id)?,
+        Some(m) => policy.check_model(&spec.id, m)?,
+        None => policy.check_provider(&spec.id)?,
     }
     let credential = workspace.credential_for(&spec.id);
     if credential.is_none() && spec.needs_key() {
@@ -110,7 +112,14 @@ async fn run(
             format!("This workspace has no key for provider '{}'.", spec.id),
         ));
     }
-    crate::governance::limits::enforce(env, &principal, rc).await?;
+    let model_spec = model.as_deref().and_then(|m| spec.model(m)).cloned();
+    let est = estimate::estimate(
+        body.len(),
+        estimate::image_parts(&body),
+        None,
+        &model_spec.iter().collect::<Vec<_>>(),
+    );
+    super::unified::govern(env, rc, &principal, &policy, &workspace, &headers, &est).await?;
 
     let null = serde_json::Value::Null;
     let base = credential.and_then(|c| c.base_url.as_deref()).unwrap_or(&spec.base_url);
@@ -142,7 +151,6 @@ async fn run(
     } else {
         auth::apply(spec.auth, target.secret, &mut upstream);
     }
-    let model_spec = model.as_deref().and_then(|m| spec.model(m)).cloned();
     let response = send_raw(rc, &target, &upstream, cfg.upstream_timeout_ms).await?;
     Ok((response, spec.adapter, model_spec))
 }

@@ -4,10 +4,9 @@
 
 use crate::api::error::{GatewayError, GatewayResult};
 use crate::api::routes::Endpoint;
-use crate::auth::principal::Principal;
 use crate::catalog::resolve::{resolve, Resolved};
 use crate::catalog::Catalog;
-use crate::governance::policy;
+use crate::governance::scope_policy::EffectivePolicy;
 use crate::store::records::{ProviderCredential, WorkspaceConfig, UNDECRYPTABLE};
 
 #[derive(Debug, Clone, Copy)]
@@ -26,31 +25,31 @@ impl Selected<'_> {
 pub fn select<'a>(
     catalog: &'a Catalog,
     workspace: &'a WorkspaceConfig,
-    principal: &Principal,
+    policy: &EffectivePolicy,
     endpoint: &Endpoint,
     model: &'a str,
 ) -> GatewayResult<Selected<'a>> {
     let resolved = resolve(catalog, &workspace.custom_providers, model)?;
-    finish(resolved, workspace, principal, endpoint, None)
+    finish(resolved, workspace, policy, endpoint, None)
 }
 
 /// A router target: an explicit provider and model, maybe one provider key.
 pub fn select_target<'a>(
     catalog: &'a Catalog,
     workspace: &'a WorkspaceConfig,
-    principal: &Principal,
+    policy: &EffectivePolicy,
     endpoint: &Endpoint,
     qualified: &'a str,
     provider_key: Option<&str>,
 ) -> GatewayResult<Selected<'a>> {
     let resolved = resolve(catalog, &workspace.custom_providers, qualified)?;
-    finish(resolved, workspace, principal, endpoint, provider_key)
+    finish(resolved, workspace, policy, endpoint, provider_key)
 }
 
 fn finish<'a>(
     resolved: Resolved<'a>,
     workspace: &'a WorkspaceConfig,
-    principal: &Principal,
+    policy: &EffectivePolicy,
     endpoint: &Endpoint,
     provider_key: Option<&str>,
 ) -> GatewayResult<Selected<'a>> {
@@ -62,7 +61,7 @@ fn finish<'a>(
         )
         .with_param("model"));
     }
-    policy::check_model(principal, &provider.id, resolved.model_id)?;
+    policy.check_model(&provider.id, resolved.model_id)?;
 
     let credential = match provider_key {
         Some(id) => Some(workspace.credentials.iter().find(|c| c.id == id && c.provider == provider.id).ok_or_else(|| {
@@ -103,6 +102,7 @@ fn finish<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::principal::Principal;
     use crate::catalog::catalog;
 
     fn principal() -> Principal {
@@ -133,32 +133,34 @@ mod tests {
                 config: serde_json::json!({}),
             }],
             custom_providers: vec![],
+            policies: vec![],
+            budgets: vec![],
         }
     }
 
     #[test]
     fn credential_and_base_url_override() {
         let ws = workspace("sk-1", Some("http://127.0.0.1:9/v1"));
-        let s = select(catalog(), &ws, &principal(), &Endpoint::ChatCompletions, "gpt-4o").unwrap();
+        let s = select(catalog(), &ws, &EffectivePolicy::of_key(&principal()), &Endpoint::ChatCompletions, "gpt-4o").unwrap();
         assert_eq!(s.resolved.provider.id, "openai");
         assert_eq!(s.secret(), Some("sk-1"));
         assert_eq!(s.base_url, "http://127.0.0.1:9/v1");
         let ws = workspace("sk-1", None);
-        let s = select(catalog(), &ws, &principal(), &Endpoint::ChatCompletions, "gpt-4o").unwrap();
+        let s = select(catalog(), &ws, &EffectivePolicy::of_key(&principal()), &Endpoint::ChatCompletions, "gpt-4o").unwrap();
         assert_eq!(s.base_url, "https://api.openai.com/v1");
     }
 
     #[test]
     fn missing_credential_is_a_clear_400() {
         let ws = workspace("sk-1", None);
-        let e = select(catalog(), &ws, &principal(), &Endpoint::ChatCompletions, "mistral/mistral-large-latest").unwrap_err();
+        let e = select(catalog(), &ws, &EffectivePolicy::of_key(&principal()), &Endpoint::ChatCompletions, "mistral/mistral-large-latest").unwrap_err();
         assert_eq!((e.status, e.code.as_str()), (400, "provider_not_configured"));
     }
 
     #[test]
     fn keyless_self_hosted_providers_need_no_credential() {
         let ws = workspace("sk-1", None);
-        let s = select(catalog(), &ws, &principal(), &Endpoint::ChatCompletions, "ollama/llama3").unwrap();
+        let s = select(catalog(), &ws, &EffectivePolicy::of_key(&principal()), &Endpoint::ChatCompletions, "ollama/llama3").unwrap();
         assert!(s.credential.is_none());
         assert_eq!(s.base_url, "http://localhost:11434/v1");
     }
@@ -166,7 +168,7 @@ mod tests {
     #[test]
     fn endpoint_support_is_checked() {
         let ws = workspace("sk-1", None);
-        let e = select(catalog(), &ws, &principal(), &Endpoint::Embeddings, "perplexity/sonar").unwrap_err();
+        let e = select(catalog(), &ws, &EffectivePolicy::of_key(&principal()), &Endpoint::Embeddings, "perplexity/sonar").unwrap_err();
         assert_eq!(e.code, "unsupported_for_provider");
     }
 
@@ -175,14 +177,14 @@ mod tests {
         let ws = workspace("sk-1", None);
         let mut p = principal();
         p.allowed_models = Some(vec!["gpt-4o-mini".into()]);
-        let e = select(catalog(), &ws, &p, &Endpoint::ChatCompletions, "gpt-4o").unwrap_err();
+        let e = select(catalog(), &ws, &EffectivePolicy::of_key(&p), &Endpoint::ChatCompletions, "gpt-4o").unwrap_err();
         assert_eq!(e.status, 403);
     }
 
     #[test]
     fn undecryptable_keys_are_reported_not_sent() {
         let ws = workspace(UNDECRYPTABLE, None);
-        let e = select(catalog(), &ws, &principal(), &Endpoint::ChatCompletions, "gpt-4o").unwrap_err();
+        let e = select(catalog(), &ws, &EffectivePolicy::of_key(&principal()), &Endpoint::ChatCompletions, "gpt-4o").unwrap_err();
         assert_eq!(e.code, "provider_key_unusable");
     }
 }

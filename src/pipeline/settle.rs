@@ -1,27 +1,109 @@
-//! Stage 7: after the answer — the log record onto the `LOGS` queue. Runs
-//! in `wait_until`, so it never delays the response.
+//! Stage 7: after the answer, in `wait_until` so it never delays the
+//! response — limits and budgets settled to the real usage, the log record
+//! (and any audit event of a policy decision) onto the `LOGS` queue, soft
+//! budget thresholds reported.
 
 use super::context::RequestContext;
+use crate::governance::admission;
+use crate::observe::audit_record::{AuditRecord, QueueMessage};
+use crate::runtime::{new_id, now_ms};
 use worker::{Context, Env};
+
+/// Error codes that are policy decisions, audited as such.
+const POLICY_DECISIONS: &[&str] = &[
+    "policy_denied",
+    "model_not_allowed",
+    "provider_not_allowed",
+    "max_tokens_exceeded",
+    "header_not_allowed",
+    "forced_routing_not_allowed",
+    "rate_limit_exceeded",
+    "concurrency_limit_exceeded",
+    "budget_exceeded",
+];
 
 pub fn schedule(ctx: &Context, env: &Env, rc: RequestContext) {
     let env = env.clone();
     ctx.wait_until(async move { settle(&env, rc).await });
 }
 
-pub async fn settle(env: &Env, rc: RequestContext) {
-    let Some(record) = rc.to_log_record() else { return };
-    // One JSON string crosses into the runtime, rather than a 40-property
-    // object built field by field.
-    let Ok(json) = serde_json::to_string(&record) else { return };
+/// Sends one message to the `LOGS` queue; if even the queue refuses, the
+/// worker's log keeps it (tail / Logpush) rather than losing it.
+pub async fn enqueue(env: &Env, message: &QueueMessage) {
+    let Ok(json) = serde_json::to_string(message) else { return };
     let sent = match env.queue("LOGS") {
         Ok(queue) => queue.send(&json).await,
         Err(e) => Err(e),
     };
     if let Err(e) = sent {
-        // The queue is the durable path; if even it refuses, the record goes
-        // to the worker's log (tail / Logpush) rather than vanishing.
-        worker::console_error!("log record {} not queued: {e}", record.id);
+        worker::console_error!("queue message not sent: {e}");
         worker::console_log!("{json}");
     }
+}
+
+fn actor(rc: &RequestContext) -> String {
+    match &rc.key_id {
+        Some(k) if k == crate::auth::principal::MASTER_KEY_ID => "master".into(),
+        Some(k) => format!("key:{k}"),
+        None => "system".into(),
+    }
+}
+
+pub async fn settle(env: &Env, rc: RequestContext) {
+    let crossed = admission::settle(env, &rc).await;
+    let Some(workspace_id) = rc.workspace_id.clone() else { return };
+    if let Some(e) = rc.error.as_ref().filter(|e| POLICY_DECISIONS.contains(&e.code.as_str())) {
+        let audit = AuditRecord {
+            id: new_id("ae"),
+            workspace_id: workspace_id.clone(),
+            created_at: rc.started_ms,
+            actor: actor(&rc),
+            action: format!("policy.{}", e.code),
+            target_type: Some("request".into()),
+            target_id: Some(rc.id.clone()),
+            details: serde_json::json!({
+                "message": e.message, "model": rc.requested_model, "decisions": rc.policy,
+            }),
+            request_id: Some(rc.id.clone()),
+        };
+        enqueue(env, &QueueMessage::Audit(audit)).await;
+    }
+    for (object, status) in crossed {
+        let audit = AuditRecord {
+            id: new_id("ae"),
+            workspace_id: workspace_id.clone(),
+            created_at: now_ms(),
+            actor: "system".into(),
+            action: "budget.soft_threshold".into(),
+            target_type: Some("budget".into()),
+            target_id: Some(status.budget_id.clone()),
+            details: serde_json::json!({ "scope": object, "status": status }),
+            request_id: Some(rc.id.clone()),
+        };
+        enqueue(env, &QueueMessage::Audit(audit)).await;
+        if let Some((_, url)) = rc.budget_webhooks.iter().find(|(id, _)| *id == status.budget_id) {
+            notify(url, &serde_json::json!({ "event": "budget.soft_threshold", "workspace_id": workspace_id, "scope": object, "budget": status })).await;
+        }
+    }
+    if let Some(record) = rc.to_log_record() {
+        enqueue(env, &QueueMessage::Log(Box::new(record))).await;
+    }
+}
+
+/// Posts a webhook, once more if the first try fails.
+async fn notify(url: &str, body: &serde_json::Value) {
+    let request = crate::providers::UpstreamRequest {
+        method: "POST",
+        url: url.to_string(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: Some(body.to_string().into_bytes()),
+    };
+    for _ in 0..2 {
+        if let Ok(r) = crate::runtime::http::send(&request, 10_000).await {
+            if (200..300).contains(&r.status()) {
+                return;
+            }
+        }
+    }
+    worker::console_error!("webhook {url} failed twice");
 }

@@ -12,10 +12,13 @@ use super::respond::{composed_answer, fail, json_answer, keep_openai, stream_ans
 use super::start::intake;
 use super::{authenticate, body, models, resolve};
 use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::headers::{forward_on_unified, FORCED_ROUTING};
+use crate::api::headers::{forward_on_unified, FORCED_ROUTING, RATELIMIT_POLICY};
 use crate::api::routes::Endpoint;
 use crate::auth::principal::Principal;
 use crate::catalog::{catalog, ModelSpec};
+use crate::governance::scope_policy::EffectivePolicy;
+use crate::governance::scopes::{Estimates, Subject};
+use crate::governance::{admission, estimate, rate_limit};
 use crate::providers::openai_format::response as openai_response;
 use crate::routing::config::{RetryPolicy, RouterConfig, Target};
 use crate::routing::facts::RequestFacts;
@@ -24,7 +27,7 @@ use crate::routing::{health, health_client, zero_config};
 use crate::runtime::config::{secret, Config};
 use crate::runtime::http::{self, ErrorShape};
 use crate::runtime::now_ms;
-use crate::store::records::WorkspaceConfig;
+use crate::store::records::{BudgetRow, WorkspaceConfig};
 use crate::store::{config as store, routers};
 use serde_json::Map;
 use worker::{Context, Env, Request, Response};
@@ -56,13 +59,19 @@ async fn run(
 ) -> GatewayResult<Attempted> {
     let principal = authenticate::authenticate(req, env, cfg, rc, None).await?;
     let bytes = http::read_body(req, cfg.max_body_bytes).await?;
-    let parsed = body::parse(&bytes)?;
+    let mut parsed = body::parse(&bytes)?;
+    let (body_len, images) = (bytes.len(), estimate::image_parts(&bytes));
     drop(bytes);
     rc.requested_model = Some(parsed.model.clone());
     if rc.meta.user_id.is_none() {
         rc.meta.user_id = parsed.user.clone();
     }
     let workspace = store::workspace_config(env, cfg, &principal.workspace_id, rc.started_ms).await?;
+    let policy = workspace.effective_policy(&principal);
+    policy.check_headers(&headers)?;
+    if let Some(cap) = policy.cap_max_tokens(estimate::requested_max_tokens(&parsed.object))? {
+        parsed.object.set("max_tokens", &cap).map_err(|_| GatewayError::internal("body_rewrite"))?;
+    }
 
     let router_name = router.or_else(|| parsed.model.strip_prefix("router/").map(str::to_string));
     let (candidates, resilience) = if let Some(name) = router_name {
@@ -88,7 +97,7 @@ async fn run(
     } else {
         // One target from the model name: checked now, so a bad name or a
         // missing key is the request's error, not a failed attempt.
-        let selected = resolve::select(catalog(), &workspace, &principal, &rc.endpoint, &parsed.model)?;
+        let selected = resolve::select(catalog(), &workspace, &policy, &rc.endpoint, &parsed.model)?;
         let candidate = Candidate {
             qualified: selected.resolved.qualified(),
             provider_key: selected.credential.map(|c| c.id.clone()),
@@ -102,18 +111,57 @@ async fn run(
         };
         (vec![candidate], resilience)
     };
-    let candidates = forced(&headers, &principal, candidates)?;
+    let candidates = forced(&headers, &policy, candidates)?;
     if let Some(first) = candidates.first() {
         if let Some((p, m)) = first.qualified.split_once('/') {
             rc.provider = Some(p.to_string());
             rc.model = Some(m.to_string());
         }
     }
-    crate::governance::limits::enforce(env, &principal, rc).await?;
+    // Stage 3: limits, concurrency and budgets, for the dearest planned target.
+    let models: Vec<ModelSpec> = candidates
+        .iter()
+        .filter_map(|c| resolve_model(&workspace, &c.qualified))
+        .collect();
+    let est = estimate::estimate(body_len, images, estimate::requested_max_tokens(&parsed.object), &models.iter().collect::<Vec<_>>());
+    govern(env, rc, &principal, &policy, &workspace, &headers, &est).await?;
 
     let forwarded: Vec<(String, String)> = headers.into_iter().filter(|(k, _)| forward_on_unified(k)).collect();
-    let request = attempts::Request { principal: &principal, workspace: &workspace, body: &parsed.object, forwarded: &forwarded };
+    let request = attempts::Request { policy: &policy, workspace: &workspace, body: &parsed.object, forwarded: &forwarded };
     attempts::run(rc, &request, &candidates, &resilience).await
+}
+
+/// The catalog entry of `provider/model`, for estimates.
+fn resolve_model(workspace: &WorkspaceConfig, qualified: &str) -> Option<ModelSpec> {
+    crate::catalog::resolve::resolve(catalog(), &workspace.custom_providers, qualified).ok()?.model.cloned()
+}
+
+/// Stage 3: the request admitted by every limit scope it falls under.
+pub async fn govern(
+    env: &Env,
+    rc: &mut RequestContext,
+    principal: &Principal,
+    policy: &EffectivePolicy,
+    workspace: &WorkspaceConfig,
+    headers: &[(String, String)],
+    est: &Estimates,
+) -> GatewayResult<()> {
+    let header_rules = match headers.iter().find(|(k, _)| k == RATELIMIT_POLICY) {
+        // A request may add tighter rules, never remove any: they only add takes.
+        Some((_, v)) => rate_limit::parse(v).map_err(|why| {
+            GatewayError::invalid_request("invalid_ratelimit_policy", format!("alephant-ratelimit-policy: {why}."))
+        })?,
+        None => Vec::new(),
+    };
+    let budgets: Vec<&BudgetRow> = workspace.budgets_for(principal).collect();
+    rc.budget_webhooks = budgets.iter().filter_map(|b| b.webhook_url.clone().map(|u| (b.id.clone(), u))).collect();
+    let meta = rc.meta.clone();
+    let subject = Subject { principal, meta: &meta, policy, header_rules: &header_rules, budgets };
+    let test_now = match secret(env, "ALLOW_TEST_CLOCK").as_deref() {
+        Some("1") | Some("true") => headers.iter().find(|(k, _)| k == "alephant-test-now").and_then(|(_, v)| v.parse().ok()),
+        _ => None,
+    };
+    admission::admit(env, rc, &subject, est, test_now).await
 }
 
 /// The health key a router target will be tracked under.
@@ -158,11 +206,11 @@ fn planned(
 
 /// `alephant-forced-routing: <provider>[/<model>]` keeps only that target,
 /// for controlled tests — where the key's policy allows it.
-fn forced(headers: &[(String, String)], principal: &Principal, candidates: Vec<Candidate>) -> GatewayResult<Vec<Candidate>> {
+fn forced(headers: &[(String, String)], policy: &EffectivePolicy, candidates: Vec<Candidate>) -> GatewayResult<Vec<Candidate>> {
     let Some(wanted) = headers.iter().find(|(k, _)| k == FORCED_ROUTING).map(|(_, v)| v.trim().to_string()) else {
         return Ok(candidates);
     };
-    if !principal.may_force_routing() {
+    if !policy.may_force_routing() {
         return Err(GatewayError::forbidden(
             "forced_routing_not_allowed",
             "This key may not use alephant-forced-routing (its policy needs \"allow_forced_routing\": true).",
@@ -224,10 +272,10 @@ pub async fn handle_models(req: Request, env: &Env, endpoint: Endpoint) -> Respo
         Err(e) => return http::error(&e, Some(&rc.id), ErrorShape::OpenAi),
     };
     match &endpoint {
-        Endpoint::RetrieveModel(id) => match models::retrieve(&principal, &workspace, id) {
+        Endpoint::RetrieveModel(id) => match models::retrieve(&workspace.effective_policy(&principal), &workspace, id) {
             Ok(m) => http::json_value(200, &m, Some(&rc.id)),
             Err(e) => http::error(&e, Some(&rc.id), ErrorShape::OpenAi),
         },
-        _ => http::json_value(200, &models::list(&principal, &workspace), Some(&rc.id)),
+        _ => http::json_value(200, &models::list(&workspace.effective_policy(&principal), &workspace), Some(&rc.id)),
     }
 }

@@ -5,7 +5,9 @@
 //! change when their entry expires.
 
 use super::d1;
-use super::records::{ProviderCredential, ProviderKeyRow, WorkspaceConfig, UNDECRYPTABLE};
+use super::records::{BudgetRow, ProviderCredential, ProviderKeyRow, WorkspaceConfig, UNDECRYPTABLE};
+use crate::governance::ledger::Period;
+use crate::governance::scope_policy::ScopeKind;
 use super::ttl_cache::TtlCache;
 use crate::api::error::{ErrorType, GatewayError, GatewayResult};
 use crate::auth::principal::{self, KeyRow, Principal};
@@ -107,6 +109,14 @@ pub async fn workspace_config(env: &Env, cfg: &Config, workspace_id: &str, now: 
         db.prepare("SELECT spec FROM custom_providers WHERE workspace_id = ?1 ORDER BY id")
             .bind(&ws)
             .map_err(|_| store_unavailable())?,
+        db.prepare("SELECT scope_type, scope_id, policy FROM scope_policies WHERE workspace_id = ?1")
+            .bind(&ws)
+            .map_err(|_| store_unavailable())?,
+        db.prepare(
+            "SELECT id, scope_type, scope_id, period, limit_nanos, soft_threshold, webhook_url FROM budgets WHERE workspace_id = ?1",
+        )
+        .bind(&ws)
+        .map_err(|_| store_unavailable())?,
     ];
     let results = db.batch(statements).await.map_err(|_| store_unavailable())?;
     let rows: Vec<ProviderKeyRow> = results
@@ -126,6 +136,48 @@ pub async fn workspace_config(env: &Env, cfg: &Config, workspace_id: &str, now: 
         .iter()
         .filter_map(|r| serde_json::from_str::<ProviderSpec>(&r.spec).ok())
         .map(ProviderSpec::prepared)
+        .collect();
+    #[derive(serde::Deserialize)]
+    struct PolicyRow {
+        scope_type: String,
+        scope_id: String,
+        policy: String,
+    }
+    let policy_rows: Vec<PolicyRow> =
+        results.get(2).map(|r| r.results()).transpose().map_err(|_| store_unavailable())?.unwrap_or_default();
+    let policies = policy_rows
+        .into_iter()
+        .filter_map(|r| {
+            let kind = ScopeKind::parse(&r.scope_type)?;
+            let policy = serde_json::from_str(&r.policy).ok()?;
+            Some((kind, r.scope_id, policy))
+        })
+        .collect();
+    #[derive(serde::Deserialize)]
+    struct BudgetDbRow {
+        id: String,
+        scope_type: String,
+        scope_id: String,
+        period: String,
+        limit_nanos: f64,
+        soft_threshold: Option<f64>,
+        webhook_url: Option<String>,
+    }
+    let budget_rows: Vec<BudgetDbRow> =
+        results.get(3).map(|r| r.results()).transpose().map_err(|_| store_unavailable())?.unwrap_or_default();
+    let budgets = budget_rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(BudgetRow {
+                scope: ScopeKind::parse(&r.scope_type)?,
+                period: Period::parse(&r.period)?,
+                id: r.id,
+                scope_id: r.scope_id,
+                limit_nanos: r.limit_nanos as u64,
+                soft_threshold: r.soft_threshold,
+                webhook_url: r.webhook_url,
+            })
+        })
         .collect();
     let key = secret(env, "PROVIDER_KEY_ENCRYPTION_KEY").and_then(|s| EncryptionKey::from_secret(&s).ok());
     let credentials = rows
@@ -151,7 +203,13 @@ pub async fn workspace_config(env: &Env, cfg: &Config, workspace_id: &str, now: 
         // Keys stored in D1 come first; the deployment's secrets after them.
         credentials.extend(env_credentials(env));
     }
-    let config = Rc::new(WorkspaceConfig { workspace_id: workspace_id.to_string(), credentials, custom_providers });
+    let config = Rc::new(WorkspaceConfig {
+        workspace_id: workspace_id.to_string(),
+        credentials,
+        custom_providers,
+        policies,
+        budgets,
+    });
     WORKSPACES.with(|c| c.borrow_mut().insert(workspace_id.to_string(), config.clone(), now, cfg.config_cache_ttl_ms));
     Ok(config)
 }

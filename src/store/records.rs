@@ -1,5 +1,8 @@
 //! Rows the hot path reads from D1, and what they become once checked.
 
+use crate::auth::principal::Principal;
+use crate::governance::ledger::Period;
+use crate::governance::scope_policy::{EffectivePolicy, ScopeKind, ScopePolicy};
 use serde::Deserialize;
 
 /// A `provider_keys` row as D1 returns it (secret still encrypted).
@@ -41,16 +44,56 @@ impl std::fmt::Debug for ProviderCredential {
     }
 }
 
+/// A budget as configured (the live ledger is in the scope's Durable Object).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetRow {
+    pub id: String,
+    pub scope: ScopeKind,
+    pub scope_id: String,
+    pub period: Period,
+    pub limit_nanos: u64,
+    pub soft_threshold: Option<f64>,
+    pub webhook_url: Option<String>,
+}
+
 /// What a workspace's requests need besides the key: its provider
-/// credentials and the providers it registered itself.
+/// credentials, the providers it registered itself, the policies of its
+/// scopes and its budgets.
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceConfig {
     pub workspace_id: String,
     pub credentials: Vec<ProviderCredential>,
     pub custom_providers: Vec<crate::catalog::ProviderSpec>,
+    /// Policies of the workspace, its agents and departments (keys carry their own).
+    pub policies: Vec<(ScopeKind, String, ScopePolicy)>,
+    pub budgets: Vec<BudgetRow>,
 }
 
 impl WorkspaceConfig {
+    fn policy(&self, kind: ScopeKind, id: &str) -> Option<ScopePolicy> {
+        self.policies.iter().find(|(k, i, _)| *k == kind && i == id).map(|(_, _, p)| p.clone())
+    }
+
+    /// Every policy the principal's requests are under.
+    pub fn effective_policy(&self, p: &Principal) -> EffectivePolicy {
+        EffectivePolicy::new(
+            p,
+            p.agent_id.as_deref().and_then(|a| self.policy(ScopeKind::Agent, a)),
+            p.department.as_deref().and_then(|d| self.policy(ScopeKind::Department, d)),
+            self.policy(ScopeKind::Workspace, &self.workspace_id),
+        )
+    }
+
+    /// The budgets that apply to the principal's requests.
+    pub fn budgets_for<'a>(&'a self, p: &'a Principal) -> impl Iterator<Item = &'a BudgetRow> {
+        self.budgets.iter().filter(move |b| match b.scope {
+            ScopeKind::Key => b.scope_id == p.key_id,
+            ScopeKind::Agent => p.agent_id.as_deref() == Some(b.scope_id.as_str()),
+            ScopeKind::Department => p.department.as_deref() == Some(b.scope_id.as_str()),
+            ScopeKind::Workspace => b.scope_id == p.workspace_id,
+        })
+    }
+
     /// The first enabled credential for a provider (rows come oldest first).
     pub fn credential_for(&self, provider: &str) -> Option<&ProviderCredential> {
         self.credentials.iter().find(|c| c.provider == provider)

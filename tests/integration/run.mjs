@@ -37,6 +37,8 @@ try {
       PROVIDER_KEY_ENCRYPTION_KEY: encryptionKey,
       // Short enough that the hanging-provider test ends quickly.
       UPSTREAM_TIMEOUT_MS: '3000',
+      // Lets tests move the clock of limits and budgets (alephant-test-now).
+      ALLOW_TEST_CLOCK: '1',
     },
   });
 } catch (e) {

@@ -1,7 +1,7 @@
 //! The admin route table: one match from (method, path) to a handler.
 
 use super::support::Admin;
-use super::{logs, resources, routers};
+use super::{governance, logs, resources, routers};
 use crate::api::error::{ErrorType, GatewayError, GatewayResult};
 use crate::api::headers::bearer_token;
 use crate::auth::secrets::secrets_equal;
@@ -60,6 +60,7 @@ fn authorize(req: &Request, env: &Env) -> GatewayResult<()> {
 }
 
 async fn route(admin: &Admin, method: &str, segs: &[&str], query: &[(String, String)], body: &[u8]) -> GatewayResult<Response> {
+    use governance as g;
     use resources as r;
     match (method, segs) {
         ("GET", ["providers"]) => r::list_providers(admin),
@@ -85,6 +86,16 @@ async fn route(admin: &Admin, method: &str, segs: &[&str], query: &[(String, Str
         ("GET", ["workspaces", ws, "virtual-keys"]) => r::list_virtual_keys(admin, ws).await,
         ("GET", ["workspaces", ws, "virtual-keys", id]) => r::get_virtual_key(admin, ws, id).await,
         ("POST", ["workspaces", ws, "virtual-keys", id, "revoke"]) => r::revoke_virtual_key(admin, ws, id).await,
+        ("PATCH", ["workspaces", ws, "virtual-keys", id]) => g::patch_key(admin, ws, id, body).await,
+
+        ("GET", ["workspaces", ws, "policies"]) => g::list_policies(admin, ws).await,
+        ("PUT", ["workspaces", ws, "policies", kind, id]) => g::put_policy(admin, ws, kind, id, body).await,
+        ("DELETE", ["workspaces", ws, "policies", kind, id]) => g::delete_policy(admin, ws, kind, id).await,
+
+        ("POST", ["workspaces", ws, "budgets"]) => g::create_budget(admin, ws, body).await,
+        ("GET", ["workspaces", ws, "budgets"]) => g::list_budgets(admin, ws).await,
+        ("GET", ["workspaces", ws, "budgets", id]) => g::get_budget(admin, ws, id).await,
+        ("DELETE", ["workspaces", ws, "budgets", id]) => g::delete_budget(admin, ws, id).await,
 
         ("POST", ["workspaces", ws, "agents"]) => r::create_agent(admin, ws, body).await,
         ("GET", ["workspaces", ws, "agents"]) => r::list_agents(admin, ws).await,

@@ -7,6 +7,8 @@ pub mod input;
 #[cfg(target_arch = "wasm32")]
 mod audit;
 #[cfg(target_arch = "wasm32")]
+mod governance;
+#[cfg(target_arch = "wasm32")]
 mod handlers;
 #[cfg(target_arch = "wasm32")]
 mod logs;
@@ -48,6 +50,10 @@ mod tests {
             "/admin/workspaces/{workspace}/virtual-keys",
             "/admin/workspaces/{workspace}/virtual-keys/{id}",
             "/admin/workspaces/{workspace}/virtual-keys/{id}/revoke",
+            "/admin/workspaces/{workspace}/policies",
+            "/admin/workspaces/{workspace}/policies/{scope_type}/{scope_id}",
+            "/admin/workspaces/{workspace}/budgets",
+            "/admin/workspaces/{workspace}/budgets/{id}",
             "/admin/workspaces/{workspace}/agents",
             "/admin/workspaces/{workspace}/domains",
             "/admin/workspaces/{workspace}/domains/{hostname}",

@@ -280,7 +280,7 @@ pub async fn list_virtual_keys(admin: &Admin, ws: &str) -> GatewayResult<Respons
     Ok(admin.ok(200, &list(rows.into_iter().map(|r| expand_json(r, KEY_JSON)).collect())))
 }
 
-async fn key_row(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Value> {
+pub async fn key_row(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Value> {
     admin
         .row(&format!("SELECT {KEY_COLUMNS} FROM virtual_keys WHERE id = ?1 AND workspace_id = ?2"), &[id.into(), ws.into()])
         .await?

@@ -164,7 +164,12 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Ht
                         return;
                     }
                     if i > 0 && delay > 0 {
-                        tokio::time::sleep(Duration::from_millis(delay)).await;
+                        // A client that goes away ends the stream (and its
+                        // in-flight count) at once, not at the next chunk.
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_millis(delay)) => {}
+                            _ = tx.closed() => return,
+                        }
                     }
                     if tx.send(Ok(Bytes::from(chunk))).await.is_err() {
                         return; // client went away

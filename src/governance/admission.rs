@@ -1,0 +1,159 @@
+//! Stage 3 (govern) at the edge: the request is admitted by every limit
+//! scope object it falls under — rate-limit windows taken, a concurrency
+//! lease, budget reservations of its worst-case cost — all or nothing, in
+//! a fixed order; a refusal releases what earlier objects granted. After
+//! the answer, `settle` corrects every object to the real usage and cost.
+
+use super::ledger::{Admitted, BudgetStatus, Period, Refusal, Settle, Settled};
+use super::limiter_protocol::LimiterCall;
+use super::rate_limit::Rule;
+use super::scopes::{self, Estimates, ScopedAdmit, Subject};
+use super::window::{retry_after_secs, Decision};
+use crate::api::error::{ErrorType, GatewayError, GatewayResult};
+use crate::catalog::pricing::Nanos;
+use crate::pipeline::context::RequestContext;
+use worker::{Env, Method, Request, RequestInit};
+
+async fn call<T: serde::de::DeserializeOwned>(env: &Env, object: &str, body: &LimiterCall) -> worker::Result<T> {
+    let stub = env.durable_object("LIMITER")?.id_from_name(object)?.get_stub()?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_body(Some(serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?.into()));
+    let mut resp = stub.fetch_with_request(Request::new_with_init("https://limiter/call", &init)?).await?;
+    resp.json().await
+}
+
+/// How an object is named to people ("this key", "agent 'planner'").
+fn scope_name(object: &str) -> String {
+    let part = object.split_once('/').map_or(object, |(_, p)| p);
+    match part.split_once(':') {
+        Some(("key", _)) => "this key".into(),
+        Some(("agent", id)) => format!("agent '{id}'"),
+        Some(("department", id)) => format!("department '{id}'"),
+        Some(("user", id)) => format!("end user '{id}'"),
+        Some(("ip", ip)) => format!("client IP {ip}"),
+        Some(("property", p)) => format!("property {p}"),
+        _ => "this workspace".into(),
+    }
+}
+
+fn usd(nanos: u64) -> String {
+    format!("${:.4}", Nanos(nanos).usd())
+}
+
+fn refusal_error(object: &str, refusal: &Refusal, rules: &[Rule], estimate: &Estimates, now: u64) -> GatewayError {
+    let scope = scope_name(object);
+    match refusal {
+        Refusal::RateLimit { bucket, decision } => {
+            let wait = retry_after_secs(decision.reset_ms, now);
+            let rule = rules.iter().find(|r| r.to_string() == *bucket).map_or(bucket.clone(), Rule::to_string);
+            GatewayError::rate_limited(
+                "rate_limit_exceeded",
+                format!("Rate limit exceeded for {scope} ({rule}). Retry in {wait} s."),
+            )
+            .with_retry_after(wait)
+        }
+        Refusal::Concurrency { max, .. } => GatewayError::rate_limited(
+            "concurrency_limit_exceeded",
+            format!("Too many requests in flight for {scope}: at most {max} at once."),
+        )
+        .with_retry_after(1),
+        Refusal::Budget { budget_id, limit_nanos, remaining_nanos, period } => GatewayError::rate_limited(
+            "budget_exceeded",
+            format!(
+                "The {} budget '{budget_id}' of {scope} cannot cover this request: {} of {} remain, and it may cost up to {}.",
+                period_name(*period),
+                usd(*remaining_nanos),
+                usd(*limit_nanos),
+                usd(estimate.worst_cost_nanos)
+            ),
+        ),
+    }
+}
+
+fn period_name(p: Period) -> &'static str {
+    match p {
+        Period::Daily => "daily",
+        Period::Weekly => "weekly",
+        Period::Monthly => "monthly",
+        Period::Total => "total",
+    }
+}
+
+/// Admits the request or refuses it (429) with the scope and rule that
+/// refused. Adds the rate-limit headers and the policy decisions to the context.
+pub async fn admit(env: &Env, rc: &mut RequestContext, subject: &Subject<'_>, est: &Estimates, test_now: Option<u64>) -> GatewayResult<()> {
+    // Held capacity outlives the request's deadline a little, then lapses.
+    let ttl_ms = 15 * 60 * 1000;
+    let plan = scopes::plan(&rc.id, subject, est, ttl_ms);
+    let mut decisions: Vec<(Rule, Decision)> = Vec::new();
+    let mut admitted: Vec<ScopedAdmit> = Vec::new();
+    let mut now = rc.started_ms;
+    for scoped in plan {
+        let asked = LimiterCall::Admit { admit: scoped.admit.clone(), now_ms: test_now };
+        match call::<Admitted>(env, &scoped.object, &asked).await {
+            Ok(answer) => {
+                now = answer.now_ms;
+                decisions.extend(scoped.rules.iter().cloned().zip(answer.decisions.iter().copied()));
+                if let Some(refusal) = &answer.refusal {
+                    rc.response_headers.extend(scopes::headers(&decisions, now));
+                    release(env, &admitted, &rc.id).await;
+                    let e = refusal_error(&scoped.object, refusal, &scoped.rules, est, now);
+                    rc.policy.push(serde_json::json!({
+                        "decision": e.code, "scope": scoped.object, "detail": refusal,
+                    }));
+                    return Err(e);
+                }
+                admitted.push(scoped);
+            }
+            Err(e) if scoped.admit.budgets.is_empty() => {
+                // Rate limits and leases fail open: availability first.
+                worker::console_error!("limiter {} unavailable: {e}", scoped.object);
+                rc.policy.push(serde_json::json!({ "decision": "limiter_unavailable", "scope": scoped.object }));
+            }
+            Err(e) => {
+                // A budget that cannot be checked is not spent blindly.
+                worker::console_error!("budget ledger {} unavailable: {e}", scoped.object);
+                release(env, &admitted, &rc.id).await;
+                return Err(GatewayError::new(
+                    503,
+                    ErrorType::ApiError,
+                    "budget_unavailable",
+                    "The budget for this request could not be checked. Retry shortly.",
+                )
+                .with_retry_after(1));
+            }
+        }
+    }
+    rc.response_headers.extend(scopes::headers(&decisions, now));
+    rc.admissions = admitted;
+    Ok(())
+}
+
+async fn release(env: &Env, admitted: &[ScopedAdmit], id: &str) {
+    for a in admitted {
+        let _ = call::<serde_json::Value>(env, &a.object, &LimiterCall::Release { id: id.to_string() }).await;
+    }
+}
+
+/// Settles every admission with the real usage and cost; returns the
+/// budgets whose soft threshold this request crossed.
+pub async fn settle(env: &Env, rc: &RequestContext) -> Vec<(String, BudgetStatus)> {
+    let tokens = rc.usage.map_or(0, |u| u.total_tokens());
+    let cost = rc.cost.map_or(0, |c| c.0);
+    let mut crossed = Vec::new();
+    for a in &rc.admissions {
+        let settle = Settle { id: rc.id.clone(), actual: a.actual(tokens, cost), cost_nanos: cost };
+        match call::<Settled>(env, &a.object, &LimiterCall::Settle { settle }).await {
+            Ok(s) => crossed.extend(s.soft_crossed.into_iter().map(|b| (a.object.clone(), b))),
+            // Unsettled holds lapse on their own after their TTL.
+            Err(e) => worker::console_error!("settling {} at {} failed: {e}", rc.id, a.object),
+        }
+    }
+    crossed
+}
+
+/// A budget's live state (for the admin API).
+pub async fn budget_status(env: &Env, object: &str, budget_id: &str, period: Period, limit_nanos: u64) -> worker::Result<BudgetStatus> {
+    call(env, object, &LimiterCall::Budget { budget_id: budget_id.to_string(), period, limit_nanos, now_ms: None }).await
+}
