@@ -69,6 +69,7 @@ fn main() {
         custom_providers: vec![],
         policies: vec![],
         budgets: vec![],
+        cache_generation: 0,
     };
     let response = br#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Mock answer to: Summarise the benefits of an AI gateway"},"finish_reason":"stop"}],"usage":{"prompt_tokens":160,"completion_tokens":14,"total_tokens":174,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}"#;
     let mut stream = String::new();
@@ -127,6 +128,35 @@ fn main() {
         black_box(r.values());
     });
     println!("{:<44} {:>9.2} µs  (the build step re-parses; the worker parses once)", "hot path total", total / 1000.0);
+    println!("cache (requests with the cache on):");
+    let scope = alephant_gateway::cache::key::KeyScope {
+        workspace_id: "ws_1",
+        generation: 0,
+        endpoint: "chat",
+        target: "openai/gpt-4o-mini",
+        seed: None,
+    };
+    bench("  exact key: canonical body + SHA-256", || {
+        let v = parsed.object.to_value().unwrap();
+        let serde_json::Value::Object(m) = v else { unreachable!() };
+        black_box(alephant_gateway::cache::key::exact_key(&scope, &alephant_gateway::cache::key::canonical_body(&m)));
+    });
+    let stored = alephant_gateway::cache::entry::StoredAnswer {
+        body: alephant_gateway::cache::entry::StoredBody::Json { body: String::from_utf8_lossy(response).into_owned() },
+        usage: None,
+        cost_nanos: 1,
+        provider: None,
+        model: None,
+        request_id: "r".into(),
+        created_ms: 0,
+        expires_ms: u64::MAX,
+    };
+    let bucket = alephant_gateway::cache::entry::Bucket { answers: vec![stored] }.encode();
+    bench("  hit: parse bucket, pick, serve as a stream", || {
+        let b = alephant_gateway::cache::entry::Bucket::parse(black_box(&bucket)).unwrap();
+        let alephant_gateway::cache::entry::Pick::Hit { answer, .. } = b.pick(1, 0, 0.5) else { unreachable!() };
+        black_box(alephant_gateway::cache::serve::serve(answer, alephant_gateway::cache::serve::Wanted::for_endpoint("chat", true, true)));
+    });
     bench("catalog parse (once per isolate)", || {
         black_box(catalog::Catalog::from_json(catalog::BUNDLE).unwrap());
     });

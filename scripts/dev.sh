@@ -83,6 +83,8 @@ cat <<EOF
     curl http://localhost:$PORT/v1/chat/completions \\
       -H "Authorization: Bearer $VK" -H "Content-Type: application/json" \\
       -d '{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello!"}]}'
+    # run it twice with  -H "alephant-cache-enabled: true"  and the second answer says alephant-cache: HIT;
+    # semantic:  -H "alephant-cache-semantic-threshold: 0.9" -H "alephant-embeddings-model: openai/text-embedding-3-small"
 
   Python (pip install openai):
     from openai import OpenAI

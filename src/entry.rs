@@ -10,6 +10,10 @@ use worker::{event, Context, Env, MessageBatch, Request, Response, Result};
 pub use crate::governance::limiter::Limiter;
 #[allow(unused_imports)]
 pub use crate::routing::health_do::Health;
+#[allow(unused_imports)]
+pub use crate::cache::coalescer_do::Coalescer;
+#[allow(unused_imports)]
+pub use crate::cache::index_do::SemanticIndex;
 
 #[event(start)]
 fn start() {

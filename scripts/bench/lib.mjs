@@ -74,6 +74,8 @@ export async function startStack({ inspectorPort } = {}) {
       mock: { url: `${mockUrl}/v1/chat/completions`, auth: 'sk-bench' },
       passthrough: { url: `http://127.0.0.1:${ptPort}/v1/chat/completions`, auth: 'sk-bench' },
       gateway: { url: `${gateway}/v1/chat/completions`, auth: vk.key },
+      // Every request after the first is an exact cache hit (KV read, no upstream).
+      'cache hit': { url: `${gateway}/v1/chat/completions`, auth: vk.key, headers: { 'alephant-cache-enabled': 'true' } },
     },
   };
 }
@@ -95,6 +97,7 @@ export function wrk(stateDir, target, body, connections, seconds) {
     script,
     `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n` +
       `wrk.headers["Authorization"] = "Bearer ${target.auth}"\n` +
+      Object.entries(target.headers ?? {}).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}\n`).join('') +
       `done = function(summary, latency, requests)\n  io.write(string.format("STATUS non2xx=%d\\n", summary.errors.status))\nend\n`,
   );
   const [cmd, args] = pin(1, 'wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, target.url]);

@@ -2,6 +2,7 @@
 //   mock         the mock provider directly (the upstream's own cost)
 //   passthrough  a minimal forwarding worker in workerd (the runtime floor)
 //   gateway      the built gateway in workerd with its real bindings
+//   cache hit    the gateway with the exact cache on (answers from KV)
 // interleaved over several rounds; prints medians and what the gateway adds
 // on top of the floor. workerd is pinned to CPU 0, wrk and the mock to CPU 1.
 //
@@ -57,6 +58,8 @@ for (const [kind, c] of scenarios) {
     `${''.padStart(14)}  gateway adds ${(g.p50 - p.p50).toFixed(3)} ms p50 over the passthrough floor` +
       ` (throughput ${((g.rps / p.rps) * 100).toFixed(0)}% of it)`,
   );
+  const h = summary[`${kind} c=${c}|cache hit`];
+  if (h) console.log(`${''.padStart(14)}  a cache hit takes ${h.p50.toFixed(3)} ms p50 (${(h.rps / g.rps).toFixed(2)}× the gateway's miss throughput)`);
 }
 
 const wasm = readFileSync(join(ROOT, 'build/index_bg.wasm'));

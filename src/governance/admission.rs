@@ -12,15 +12,10 @@ use super::window::{retry_after_secs, Decision};
 use crate::api::error::{ErrorType, GatewayError, GatewayResult};
 use crate::catalog::pricing::Nanos;
 use crate::pipeline::context::RequestContext;
-use worker::{Env, Method, Request, RequestInit};
+use worker::Env;
 
 async fn call<T: serde::de::DeserializeOwned>(env: &Env, object: &str, body: &LimiterCall) -> worker::Result<T> {
-    let stub = env.durable_object("LIMITER")?.id_from_name(object)?.get_stub()?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_body(Some(serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?.into()));
-    let mut resp = stub.fetch_with_request(Request::new_with_init("https://limiter/call", &init)?).await?;
-    resp.json().await
+    crate::runtime::durable::call(env, "LIMITER", object, body).await
 }
 
 /// How an object is named to people ("this key", "agent 'planner'").
@@ -139,7 +134,8 @@ async fn release(env: &Env, admitted: &[ScopedAdmit], id: &str) {
 /// Settles every admission with the real usage and cost; returns the
 /// budgets whose soft threshold this request crossed.
 pub async fn settle(env: &Env, rc: &RequestContext) -> Vec<(String, BudgetStatus)> {
-    let tokens = rc.usage.map_or(0, |u| u.total_tokens());
+    // A cached answer used no provider tokens (its usage is logged, not counted).
+    let tokens = if rc.served_from_cache() { 0 } else { rc.usage.map_or(0, |u| u.total_tokens()) };
     let cost = rc.cost.map_or(0, |c| c.0);
     let mut crossed = Vec::new();
     for a in &rc.admissions {

@@ -9,7 +9,7 @@ pub enum LimiterCall {
     /// Answered with `ledger::Admitted`.
     Admit {
         admit: Admit,
-        /// An injected clock (tests only, see `ALLOW_TEST_CLOCK`); else the object's own.
+        /// An injected clock (tests only, see `ALLOW_TEST_HOOKS`); else the object's own.
         #[serde(default)]
         now_ms: Option<u64>,
     },

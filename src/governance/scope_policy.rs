@@ -9,13 +9,16 @@
 //!   "allowed_models": ["gpt-4o*", "anthropic/*"], "denied_models": ["*-preview"],
 //!   "allowed_providers": ["openai", "anthropic"], "denied_providers": [],
 //!   "max_tokens": 4096, "allow_forced_routing": false,
-//!   "denied_headers": ["alephant-cache-*"] }
+//!   "denied_headers": ["alephant-cache-*"],
+//!   "cache": { "enabled": true, "ttl_seconds": 3600, "semantic_threshold": 0.95,
+//!              "embeddings_model": "openai/text-embedding-3-small" } }
 //! ```
 
 use super::glob;
 use super::rate_limit;
 use crate::api::error::{GatewayError, GatewayResult};
 use crate::auth::principal::{Principal, MASTER_KEY_ID};
+use crate::cache::options::CacheDefaults;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -71,6 +74,9 @@ pub struct ScopePolicy {
     /// Gateway headers (globs) a request under this scope may not use.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub denied_headers: Vec<String>,
+    /// Cache defaults for requests under this scope (headers override them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheDefaults>,
 }
 
 impl ScopePolicy {
@@ -81,6 +87,9 @@ impl ScopePolicy {
         }
         if self.max_concurrency == Some(0) {
             return Err(("max_concurrency".into(), "must be at least 1".into()));
+        }
+        if let Some(c) = &self.cache {
+            c.validate()?;
         }
         if self.max_tokens == Some(0) {
             return Err(("max_tokens".into(), "must be at least 1".into()));
@@ -216,6 +225,11 @@ impl EffectivePolicy {
     /// The most specific scope that says anything decides; the master key may.
     pub fn may_force_routing(&self) -> bool {
         self.master || self.scopes.iter().find_map(|s| s.policy.allow_forced_routing).unwrap_or(false)
+    }
+
+    /// The cache defaults in force: per field, the most specific scope's.
+    pub fn cache_defaults(&self) -> CacheDefaults {
+        CacheDefaults::merged(self.scopes.iter().filter_map(|s| s.policy.cache.as_ref()))
     }
 
     /// Refuses gateway headers a scope does not permit.

@@ -61,6 +61,12 @@ pub struct LogRecord {
     pub cost_nanos: Option<u64>,
     pub cache_status: Option<String>,
     pub cost_saved_nanos: Option<u64>,
+    /// The exact cache key (hex) the request looked up or filled.
+    #[serde(default)]
+    pub cache_key: Option<String>,
+    /// Why the cache did what it did (a lookup that failed open, a coalesced wait…).
+    #[serde(default)]
+    pub cache_detail: Option<String>,
     pub router_id: Option<String>,
     pub target: Option<String>,
     #[serde(default)]
@@ -80,6 +86,7 @@ pub const COLUMNS: &[&str] = &[
     "error_message", "latency_ms", "upstream_latency_ms", "ttft_ms", "prompt_tokens", "completion_tokens",
     "cached_tokens", "cache_creation_tokens", "reasoning_tokens", "cost_nanos", "cache_status",
     "cost_saved_nanos", "router_id", "target", "attempts", "policy", "request_body_key", "response_body_key",
+    "cache_key", "cache_detail",
 ];
 
 /// `INSERT OR IGNORE`: a message delivered twice writes one row.
@@ -141,6 +148,8 @@ impl LogRecord {
             json_or_null(&self.policy),
             r.request_body_key.into(),
             r.response_body_key.into(),
+            r.cache_key.into(),
+            r.cache_detail.into(),
         ]
     }
 }
@@ -182,12 +191,16 @@ mod tests {
     }
 
     #[test]
-    fn columns_match_the_migration() {
+    fn columns_match_the_migrations() {
         let sql = include_str!("../../migrations-d1/0001_initial.sql");
         let table = &sql[sql.find("CREATE TABLE request_logs").unwrap()..];
         let table = &table[..table.find(");").unwrap()];
+        let added = include_str!("../../migrations-d1/0005_cache.sql");
         for c in COLUMNS {
-            assert!(table.contains(&format!("\n  {c} ")), "column {c} missing from request_logs");
+            assert!(
+                table.contains(&format!("\n  {c} ")) || added.contains(&format!("ALTER TABLE request_logs ADD COLUMN {c} ")),
+                "column {c} missing from request_logs"
+            );
         }
     }
 

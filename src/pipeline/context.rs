@@ -4,6 +4,7 @@
 
 use crate::api::error::GatewayError;
 use crate::api::routes::Endpoint;
+use crate::cache::state::CacheState;
 use crate::catalog::pricing::Nanos;
 use crate::observe::log_record::{Attempt, LogRecord, SCHEMA_VERSION};
 use crate::providers::usage::Usage;
@@ -59,6 +60,8 @@ pub struct RequestContext {
     pub admissions: Vec<crate::governance::scopes::ScopedAdmit>,
     /// Webhooks of the budgets the request reserved on, by budget id.
     pub budget_webhooks: Vec<(String, String)>,
+    // cache
+    pub cache: Option<CacheState>,
     // settle
     pub usage: Option<Usage>,
     pub cost: Option<Nanos>,
@@ -92,9 +95,15 @@ impl RequestContext {
             response_headers: Vec::new(),
             admissions: Vec::new(),
             budget_webhooks: Vec::new(),
+            cache: None,
             usage: None,
             cost: None,
         }
+    }
+
+    /// True when the answer came from the cache (it cost nothing upstream).
+    pub fn served_from_cache(&self) -> bool {
+        self.cache.as_ref().is_some_and(|c| c.status.is_hit())
     }
 
     pub fn fail(&mut self, e: &GatewayError, now_ms: u64) {
@@ -155,8 +164,10 @@ impl RequestContext {
             cache_creation_tokens: usage.map(|u| u.cache_creation_tokens),
             reasoning_tokens: usage.map(|u| u.reasoning_tokens),
             cost_nanos: self.cost.map(|c| c.0),
-            cache_status: None,
-            cost_saved_nanos: None,
+            cache_status: self.cache.as_ref().map(|c| c.status.as_str().to_string()),
+            cost_saved_nanos: self.cache.as_ref().and_then(|c| c.cost_saved_nanos),
+            cache_key: self.cache.as_ref().and_then(|c| c.key.clone()),
+            cache_detail: self.cache.as_ref().and_then(|c| c.detail()),
             router_id: self.router_id.clone(),
             target: self.provider.as_ref().zip(self.model.as_ref()).map(|(p, m)| format!("{p}/{m}")),
             attempts: self.attempts.clone(),

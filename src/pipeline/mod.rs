@@ -10,6 +10,9 @@
 //!                  adds: requested_model, provider, model
 //!  3 govern        the key's rate-limit windows taken in its `Limiter` Durable Object
 //!                  adds: policy decisions, alephant-ratelimit-* headers; full → 429
+//!  4 cache       exact (KV) then semantic (embedding → Vectorize or its stand-in), then
+//!                  coalescing with an identical request in flight; a hit is answered here
+//!                  adds: cache status, key, cost saved; for a miss, the save plan
 //!  5 dispatch      OpenAI-compatible providers get the client's body with `model` (and
 //!                  stream usage) rewritten; others get it translated by their adapter
 //!                  through the internal model (unified.rs); sent with a per-attempt
@@ -18,7 +21,8 @@
 //!  6 respond       JSON passed through byte for byte or translated; streams piped chunk
 //!                  by chunk, observed or translated (runtime::stream_pipe)
 //!                  adds: usage, cost, first_token_ms, status
-//!  7 settle        (wait_until) log record → LOGS queue → D1
+//!  7 settle        (wait_until) cache save / coalesced followers released, limits
+//!                  settled, log record → LOGS queue → D1
 //! ```
 //! Stages 1–5 may end the request early with an OpenAI-shaped error; the
 //! log record is written for every request that reached a workspace.
@@ -33,6 +37,8 @@ pub mod resolve;
 mod attempts;
 #[cfg(target_arch = "wasm32")]
 mod authenticate;
+#[cfg(target_arch = "wasm32")]
+mod cache;
 #[cfg(target_arch = "wasm32")]
 mod dispatch;
 #[cfg(target_arch = "wasm32")]

@@ -102,6 +102,7 @@ mod tests {
             custom_providers: vec![],
             policies: vec![],
             budgets: vec![],
+            cache_generation: 0,
         }
     }
 

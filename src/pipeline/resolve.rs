@@ -135,6 +135,7 @@ mod tests {
             custom_providers: vec![],
             policies: vec![],
             budgets: vec![],
+            cache_generation: 0,
         }
     }
 

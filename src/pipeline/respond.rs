@@ -7,8 +7,12 @@ use super::context::RequestContext;
 use super::settle;
 use crate::api::error::{GatewayError, GatewayResult};
 use crate::api::headers::{ALEPHANT_ATTEMPTS, ALEPHANT_ID, ALEPHANT_MODEL, ALEPHANT_PROVIDER, ALEPHANT_PROVIDER_REQ_ID};
+use crate::cache::entry::StoredBody;
+use crate::cache::recorder::Recorder;
+use crate::cache::serve::{Served, SSE_CONTENT_TYPE};
+use crate::catalog::pricing::Nanos;
 use crate::catalog::{pricing, ModelSpec};
-use crate::providers::stream_transform::StreamTransform;
+use crate::providers::stream_transform::{ChunkOut, StreamTransform};
 use crate::providers::usage::{self, Usage};
 use crate::runtime::http::{self, ErrorShape, UpstreamResponse};
 use crate::runtime::now_ms;
@@ -47,6 +51,19 @@ pub fn price(rc: &mut RequestContext, model: Option<&ModelSpec>) {
     if let (Some(m), Some(u)) = (model, rc.usage.as_ref()) {
         rc.cost = pricing::cost(m, u);
     }
+    // A semantic lookup's embedding call is spend too.
+    let lookup = rc.cache.as_ref().map_or(0, |c| c.lookup_cost_nanos);
+    if lookup > 0 {
+        rc.cost = Some(Nanos(rc.cost.map_or(0, |c| c.0) + lookup));
+    }
+}
+
+/// Keeps a copy of a complete JSON answer when the cache will store it or
+/// hand it to coalesced followers.
+fn keep_for_cache(rc: &mut RequestContext, body: &[u8]) {
+    if let Some(state) = rc.cache.as_mut().filter(|c| c.wants_answer()) {
+        state.answer = Some(StoredBody::Json { body: String::from_utf8_lossy(body).into_owned() });
+    }
 }
 
 /// What to do with a complete JSON answer: keep the provider's bytes (and
@@ -81,13 +98,14 @@ pub async fn json_answer(
         Ok(c) => c,
         Err(e) => return fail(rc, e, env, ctx, ErrorShape::OpenAi),
     };
-    drop(bytes);
     let now = now_ms();
     rc.first_token_ms = Some(now);
     rc.finished_ms = Some(now);
     rc.status = 200;
     rc.usage = answer_usage;
     price(&mut rc, model.as_ref());
+    keep_for_cache(&mut rc, replacement.as_deref().unwrap_or(&bytes));
+    drop(bytes);
     let content_type = match &replacement {
         Some(_) => "application/json".to_string(),
         None => upstream.header("content-type").unwrap_or_else(|| "application/json".into()),
@@ -116,7 +134,29 @@ pub fn composed_answer(mut rc: RequestContext, body: Vec<u8>, model: Option<Mode
     rc.finished_ms = Some(now);
     rc.status = 200;
     price(&mut rc, model.as_ref());
+    keep_for_cache(&mut rc, &body);
     let headers = gateway_headers(&rc, "application/json");
+    settle::schedule(ctx, env, rc);
+    ResponseBuilder::new().with_status(200).with_headers(headers).fixed(body)
+}
+
+/// An answer from the cache: no provider call, no cost (beyond a semantic
+/// lookup's embedding), the stored usage reported as it was.
+pub fn cached_answer(mut rc: RequestContext, served: Served, env: &Env, ctx: &Context) -> Response {
+    let now = now_ms();
+    rc.first_token_ms = Some(now);
+    rc.finished_ms = Some(now);
+    rc.status = 200;
+    let lookup = rc.cache.as_ref().map_or(0, |c| c.lookup_cost_nanos);
+    rc.cost = Some(Nanos(lookup));
+    let (content_type, body) = match served {
+        Served::Json(body) => ("application/json", body.into_bytes()),
+        Served::Sse(bytes) => (SSE_CONTENT_TYPE, bytes),
+    };
+    let headers = gateway_headers(&rc, content_type);
+    if content_type == SSE_CONTENT_TYPE {
+        let _ = headers.set("cache-control", "no-cache");
+    }
     settle::schedule(ctx, env, rc);
     ResponseBuilder::new().with_status(200).with_headers(headers).fixed(body)
 }
@@ -139,6 +179,19 @@ pub fn stream_answer(
         "upstream_stream_interrupted",
         format!("The stream from {provider} ended before it was complete."),
     );
+    // Record the stream as it passes when the cache will want it.
+    let (transform, recording) = match rc.cache.as_ref().filter(|c| c.wants_answer()) {
+        Some(_) => {
+            let sent = match &first {
+                Some(FirstChunk { out: ChunkOut::Bytes(b), .. }) => b.clone(),
+                Some(FirstChunk { chunk, .. }) => chunk.to_vec(),
+                None => Vec::new(),
+            };
+            let (recorder, recording) = Recorder::wrap(transform, &sent);
+            (Box::new(recorder) as Box<dyn StreamTransform>, Some(recording))
+        }
+        None => (transform, None),
+    };
     let piped = match upstream.body() {
         Some(body) => stream_pipe::pipe(body, transform, broken, first),
         None => Err(wasm_bindgen::JsValue::NULL),
@@ -183,6 +236,9 @@ pub fn stream_answer(
         };
         rc.status = status;
         rc.error = error;
+        if let (200, Some(recording), Some(state)) = (status, recording, rc.cache.as_mut()) {
+            state.answer = recording.borrow().events().map(|events| StoredBody::Sse { events });
+        }
         settle::settle(&env, rc).await;
     });
     ResponseBuilder::new().with_status(200).with_headers(headers).stream(readable)

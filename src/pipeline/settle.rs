@@ -49,7 +49,9 @@ fn actor(rc: &RequestContext) -> String {
     }
 }
 
-pub async fn settle(env: &Env, rc: RequestContext) {
+pub async fn settle(env: &Env, mut rc: RequestContext) {
+    // First the cache: followers of a coalesced flight are waiting on it.
+    super::cache::land(env, &mut rc).await;
     let crossed = admission::settle(env, &rc).await;
     let Some(workspace_id) = rc.workspace_id.clone() else { return };
     if let Some(e) = rc.error.as_ref().filter(|e| POLICY_DECISIONS.contains(&e.code.as_str())) {

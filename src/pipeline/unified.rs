@@ -8,9 +8,9 @@
 
 use super::attempts::{self, Answer, Attempted, Candidate, Resilience};
 use super::context::RequestContext;
-use super::respond::{composed_answer, fail, json_answer, keep_openai, stream_answer, JsonConversion};
+use super::respond::{cached_answer, composed_answer, fail, json_answer, keep_openai, stream_answer, JsonConversion};
 use super::start::intake;
-use super::{authenticate, body, models, resolve};
+use super::{authenticate, body, cache, models, resolve};
 use crate::api::error::{GatewayError, GatewayResult};
 use crate::api::headers::{forward_on_unified, FORCED_ROUTING, RATELIMIT_POLICY};
 use crate::api::routes::Endpoint;
@@ -24,7 +24,7 @@ use crate::routing::config::{RetryPolicy, RouterConfig, Target};
 use crate::routing::facts::RequestFacts;
 use crate::routing::plan::{plan, PlanError};
 use crate::routing::{health, health_client, zero_config};
-use crate::runtime::config::{secret, Config};
+use crate::runtime::config::{secret, test_hooks, Config};
 use crate::runtime::http::{self, ErrorShape};
 use crate::runtime::now_ms;
 use crate::store::records::{BudgetRow, WorkspaceConfig};
@@ -44,9 +44,16 @@ pub async fn handle_unified(mut req: Request, env: &Env, ctx: &Context, endpoint
         ctx.wait_until(async move { health_client::sync(&env, &ws, now_ms(), many).await });
     }
     match result {
-        Ok(Attempted { answer, model }) => respond(answer, rc, model, env, ctx).await,
+        Ok(Ran::Upstream(Attempted { answer, model })) => respond(answer, rc, model, env, ctx).await,
+        Ok(Ran::Cached(hit)) => cached_answer(rc, hit.served, env, ctx),
         Err(e) => fail(rc, e, env, ctx, ErrorShape::OpenAi),
     }
+}
+
+/// Where the answer comes from.
+enum Ran {
+    Upstream(Attempted),
+    Cached(cache::Hit),
 }
 
 async fn run(
@@ -56,7 +63,7 @@ async fn run(
     rc: &mut RequestContext,
     headers: Vec<(String, String)>,
     router: Option<String>,
-) -> GatewayResult<Attempted> {
+) -> GatewayResult<Ran> {
     let principal = authenticate::authenticate(req, env, cfg, rc, None).await?;
     let bytes = http::read_body(req, cfg.max_body_bytes).await?;
     let mut parsed = body::parse(&bytes)?;
@@ -74,9 +81,12 @@ async fn run(
     }
 
     let router_name = router.or_else(|| parsed.model.strip_prefix("router/").map(str::to_string));
+    // What the cache keys on besides the body: the router (and its version), else the target.
+    let mut cache_target = None;
     let (candidates, resilience) = if let Some(name) = router_name {
         let stored = routers::router(env, cfg, &principal.workspace_id, &name, rc.started_ms).await?;
         rc.router_id = Some(stored.id.clone());
+        cache_target = Some(format!("router:{}@{}", stored.id, stored.version));
         let facts = RequestFacts { meta: &rc.meta, principal: &principal, model: &parsed.model, body: &parsed.object };
         planned(&stored.config, &facts, &workspace, cfg)?
     } else if workspace.workspace_id == zero_config::DEFAULT_WORKSPACE && parsed.model == zero_config::AUTO_MODEL {
@@ -92,6 +102,7 @@ async fn run(
                 .with_param("model")
             })?;
         rc.router_id = Some("default".into());
+        cache_target = Some(format!("router:default@{}", providers.as_deref().unwrap_or_default()));
         let facts = RequestFacts { meta: &rc.meta, principal: &principal, model: &parsed.model, body: &parsed.object };
         planned(&config, &facts, &workspace, cfg)?
     } else {
@@ -111,6 +122,9 @@ async fn run(
         };
         (vec![candidate], resilience)
     };
+    if headers.iter().any(|(k, _)| k == FORCED_ROUTING) {
+        cache_target = None;
+    }
     let candidates = forced(&headers, &policy, candidates)?;
     if let Some(first) = candidates.first() {
         if let Some((p, m)) = first.qualified.split_once('/') {
@@ -126,9 +140,16 @@ async fn run(
     let est = estimate::estimate(body_len, images, estimate::requested_max_tokens(&parsed.object), &models.iter().collect::<Vec<_>>());
     govern(env, rc, &principal, &policy, &workspace, &headers, &est).await?;
 
+    // Stage 4: the cache.
+    let target = cache_target.or_else(|| candidates.first().map(|c| c.qualified.clone())).unwrap_or_default();
+    let lookup = cache::Lookup { env, cfg, workspace: &workspace, policy: &policy, headers: &headers, body: &parsed.object, target: &target };
+    if let Some(hit) = cache::lookup(rc, &lookup).await? {
+        return Ok(Ran::Cached(hit));
+    }
+
     let forwarded: Vec<(String, String)> = headers.into_iter().filter(|(k, _)| forward_on_unified(k)).collect();
     let request = attempts::Request { policy: &policy, workspace: &workspace, body: &parsed.object, forwarded: &forwarded };
-    attempts::run(rc, &request, &candidates, &resilience).await
+    attempts::run(rc, &request, &candidates, &resilience).await.map(Ran::Upstream)
 }
 
 /// The catalog entry of `provider/model`, for estimates.
@@ -157,10 +178,9 @@ pub async fn govern(
     rc.budget_webhooks = budgets.iter().filter_map(|b| b.webhook_url.clone().map(|u| (b.id.clone(), u))).collect();
     let meta = rc.meta.clone();
     let subject = Subject { principal, meta: &meta, policy, header_rules: &header_rules, budgets };
-    let test_now = match secret(env, "ALLOW_TEST_CLOCK").as_deref() {
-        Some("1") | Some("true") => headers.iter().find(|(k, _)| k == "alephant-test-now").and_then(|(_, v)| v.parse().ok()),
-        _ => None,
-    };
+    let test_now = test_hooks(env)
+        .then(|| headers.iter().find(|(k, _)| k == "alephant-test-now").and_then(|(_, v)| v.parse().ok()))
+        .flatten();
     admission::admit(env, rc, &subject, est, test_now).await
 }
 

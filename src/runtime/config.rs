@@ -10,6 +10,13 @@ pub struct Config {
     pub default_retries: u32,
     /// The longest a request may take, all attempts included.
     pub request_deadline_ms: u64,
+    /// The longest a cache read may hold a request before it goes upstream.
+    pub cache_lookup_timeout_ms: u64,
+    /// Bound on each step of a semantic lookup (embedding, index query).
+    pub semantic_timeout_ms: u64,
+    /// How long an identical request waits for one in flight (and a
+    /// leader's lease on its flight).
+    pub coalesce_wait_ms: u64,
 }
 
 fn var_u64(env: &Env, name: &str, default: u64) -> u64 {
@@ -24,6 +31,9 @@ impl Config {
             upstream_timeout_ms: var_u64(env, "UPSTREAM_TIMEOUT_MS", 120_000),
             default_retries: var_u64(env, "DEFAULT_RETRIES", 0).min(5) as u32,
             request_deadline_ms: var_u64(env, "REQUEST_DEADLINE_MS", 300_000),
+            cache_lookup_timeout_ms: var_u64(env, "CACHE_LOOKUP_TIMEOUT_MS", 300),
+            semantic_timeout_ms: var_u64(env, "SEMANTIC_LOOKUP_TIMEOUT_MS", 3_000),
+            coalesce_wait_ms: var_u64(env, "COALESCE_WAIT_MS", 30_000),
         }
     }
 }
@@ -35,4 +45,10 @@ pub fn secret(env: &Env, name: &str) -> Option<String> {
         .or_else(|_| env.var(name).map(|v| v.to_string()))
         .ok()
         .filter(|s| !s.trim().is_empty())
+}
+
+/// Test-only hooks (an injected clock, injected cache faults) are honoured
+/// only when the deployment sets `ALLOW_TEST_HOOKS=1`; never in production.
+pub fn test_hooks(env: &Env) -> bool {
+    matches!(secret(env, "ALLOW_TEST_HOOKS").as_deref(), Some("1" | "true"))
 }

@@ -3,6 +3,7 @@
 //! pipeline's edge stages) that touches `worker` types.
 
 pub mod config;
+pub mod durable;
 pub mod http;
 pub mod stream_pipe;
 

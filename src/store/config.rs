@@ -117,6 +117,7 @@ pub async fn workspace_config(env: &Env, cfg: &Config, workspace_id: &str, now: 
         )
         .bind(&ws)
         .map_err(|_| store_unavailable())?,
+        db.prepare("SELECT cache_generation FROM workspaces WHERE id = ?1").bind(&ws).map_err(|_| store_unavailable())?,
     ];
     let results = db.batch(statements).await.map_err(|_| store_unavailable())?;
     let rows: Vec<ProviderKeyRow> = results
@@ -179,6 +180,13 @@ pub async fn workspace_config(env: &Env, cfg: &Config, workspace_id: &str, now: 
             })
         })
         .collect();
+    #[derive(serde::Deserialize)]
+    struct GenerationRow {
+        cache_generation: f64,
+    }
+    let generation: Vec<GenerationRow> =
+        results.get(4).map(|r| r.results()).transpose().map_err(|_| store_unavailable())?.unwrap_or_default();
+    let cache_generation = generation.first().map_or(0, |g| g.cache_generation as u64);
     let key = secret(env, "PROVIDER_KEY_ENCRYPTION_KEY").and_then(|s| EncryptionKey::from_secret(&s).ok());
     let credentials = rows
         .into_iter()
@@ -209,6 +217,7 @@ pub async fn workspace_config(env: &Env, cfg: &Config, workspace_id: &str, now: 
         custom_providers,
         policies,
         budgets,
+        cache_generation,
     });
     WORKSPACES.with(|c| c.borrow_mut().insert(workspace_id.to_string(), config.clone(), now, cfg.config_cache_ttl_ms));
     Ok(config)

@@ -58,7 +58,7 @@ pub struct BudgetRow {
 
 /// What a workspace's requests need besides the key: its provider
 /// credentials, the providers it registered itself, the policies of its
-/// scopes and its budgets.
+/// scopes, its budgets and its cache generation.
 #[derive(Debug, Clone, Default)]
 pub struct WorkspaceConfig {
     pub workspace_id: String,
@@ -67,6 +67,8 @@ pub struct WorkspaceConfig {
     /// Policies of the workspace, its agents and departments (keys carry their own).
     pub policies: Vec<(ScopeKind, String, ScopePolicy)>,
     pub budgets: Vec<BudgetRow>,
+    /// Part of every cache key; a purge increments it.
+    pub cache_generation: u64,
 }
 
 impl WorkspaceConfig {

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGateway, startMock } from './lib/processes.mjs';
+import { startGateway, startGatewayWithFakes, startMock } from './lib/processes.mjs';
 
 const here = import.meta.dirname;
 const filters = process.argv.slice(2);
@@ -29,24 +29,31 @@ console.log('==> starting mock provider');
 const mock = await startMock();
 console.log(`    ${mock.url}`);
 console.log('==> starting gateway (wrangler dev, local workerd)');
+const vars = {
+  MASTER_KEY: masterKey,
+  PROVIDER_KEY_ENCRYPTION_KEY: encryptionKey,
+  // Short enough that the hanging-provider test ends quickly.
+  UPSTREAM_TIMEOUT_MS: '3000',
+  // Lets tests move the clock of limits and budgets (alephant-test-now)
+  // and inject cache faults (alephant-test-fault).
+  ALLOW_TEST_HOOKS: '1',
+};
 let gateway;
+let fakes;
 try {
-  gateway = await startGateway({
-    vars: {
-      MASTER_KEY: masterKey,
-      PROVIDER_KEY_ENCRYPTION_KEY: encryptionKey,
-      // Short enough that the hanging-provider test ends quickly.
-      UPSTREAM_TIMEOUT_MS: '3000',
-      // Lets tests move the clock of limits and budgets (alephant-test-now).
-      ALLOW_TEST_CLOCK: '1',
-    },
-  });
+  gateway = await startGateway({ vars });
+  console.log(`    ${gateway.url}`);
+  // The Vectorize and Workers AI code paths, against faithful fakes of the
+  // bindings (index sized for @cf/baai/bge-small-en-v1.5).
+  console.log('==> starting gateway with fake Vectorize and Workers AI bindings (Miniflare)');
+  fakes = await startGatewayWithFakes({ vars, dimensions: 384 });
+  console.log(`    ${fakes.url}`);
 } catch (e) {
   console.error(e.message);
+  await gateway?.stop();
   await mock.stop();
   process.exit(1);
 }
-console.log(`    ${gateway.url}`);
 
 console.log(`==> running ${files.length} test files`);
 const code = await new Promise((resolve) => {
@@ -55,6 +62,7 @@ const code = await new Promise((resolve) => {
     env: {
       ...process.env,
       GATEWAY_URL: gateway.url,
+      FAKES_GATEWAY_URL: fakes.url,
       GATEWAY_MASTER_KEY: masterKey,
       GATEWAY_STATE_DIR: gateway.stateDir,
       MOCK_URL: mock.url,
@@ -64,9 +72,12 @@ const code = await new Promise((resolve) => {
 });
 
 if (code !== 0) {
-  console.error(`\n==> gateway log (last lines of ${gateway.log}):`);
-  console.error(readFileSync(gateway.log, 'utf8').split('\n').slice(-60).join('\n'));
+  for (const g of [gateway, fakes]) {
+    console.error(`\n==> gateway log (last lines of ${g.log}):`);
+    console.error(readFileSync(g.log, 'utf8').split('\n').slice(-40).join('\n'));
+  }
 }
+await fakes.stop();
 await gateway.stop();
 await mock.stop();
 process.exit(code);

@@ -1,7 +1,7 @@
 //! The admin route table: one match from (method, path) to a handler.
 
 use super::support::Admin;
-use super::{governance, logs, resources, routers};
+use super::{cache, governance, logs, resources, routers};
 use crate::api::error::{ErrorType, GatewayError, GatewayResult};
 use crate::api::headers::bearer_token;
 use crate::auth::secrets::secrets_equal;
@@ -103,6 +103,9 @@ async fn route(admin: &Admin, method: &str, segs: &[&str], query: &[(String, Str
         ("POST", ["workspaces", ws, "domains"]) => r::create_domain(admin, ws, body).await,
         ("GET", ["workspaces", ws, "domains"]) => r::list_domains(admin, ws).await,
         ("DELETE", ["workspaces", ws, "domains", host]) => r::delete_domain(admin, ws, host).await,
+
+        ("GET", ["workspaces", ws, "cache"]) => cache::status(admin, ws, query).await,
+        ("POST", ["workspaces", ws, "cache", "purge"]) => cache::purge(admin, ws).await,
 
         ("GET", ["workspaces", ws, "audit-events"]) => logs::list_audit_events(admin, ws, query).await,
         ("GET", ["workspaces", ws, "logs"]) => logs::list_logs(admin, ws, query).await,

@@ -7,6 +7,8 @@ pub mod input;
 #[cfg(target_arch = "wasm32")]
 mod audit;
 #[cfg(target_arch = "wasm32")]
+mod cache;
+#[cfg(target_arch = "wasm32")]
 mod governance;
 #[cfg(target_arch = "wasm32")]
 mod handlers;
@@ -57,6 +59,8 @@ mod tests {
             "/admin/workspaces/{workspace}/agents",
             "/admin/workspaces/{workspace}/domains",
             "/admin/workspaces/{workspace}/domains/{hostname}",
+            "/admin/workspaces/{workspace}/cache",
+            "/admin/workspaces/{workspace}/cache/purge",
             "/admin/workspaces/{workspace}/audit-events",
             "/admin/workspaces/{workspace}/logs",
             "/admin/workspaces/{workspace}/logs/{id}",

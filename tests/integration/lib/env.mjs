@@ -7,6 +7,8 @@ import { Mock } from './mock.mjs';
 import { waitFor } from './processes.mjs';
 
 export const GATEWAY = process.env.GATEWAY_URL;
+/** The same build with faithful fakes of the Vectorize and Workers AI bindings (lib/processes.mjs). */
+export const FAKES_GATEWAY = process.env.FAKES_GATEWAY_URL;
 export const MASTER_KEY = process.env.GATEWAY_MASTER_KEY;
 export const STATE_DIR = process.env.GATEWAY_STATE_DIR;
 export const mock = new Mock(process.env.MOCK_URL);
@@ -16,8 +18,8 @@ if (!GATEWAY || !MASTER_KEY || !process.env.MOCK_URL) {
 }
 
 /** Calls the admin API; throws with the body on unexpected status. */
-export async function admin(method, path, body, { expect = [200, 201], key = MASTER_KEY, raw = false } = {}) {
-  const r = await fetch(`${GATEWAY}/admin${path}`, {
+export async function admin(method, path, body, { expect = [200, 201], key = MASTER_KEY, raw = false, gateway = GATEWAY } = {}) {
+  const r = await fetch(`${gateway}/admin${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -37,8 +39,9 @@ export function tag(prefix = 't') {
  * A fresh workspace with provider keys pointing at the mock and one virtual
  * key. `providers` maps provider id → { tag, directives, key, baseUrl }.
  */
-export async function workspace({ providers = { openai: {} }, keyOptions = {}, name = 'test' } = {}) {
-  const ws = await admin('POST', '/workspaces', { name });
+export async function workspace({ providers = { openai: {} }, keyOptions = {}, name = 'test', gateway = GATEWAY } = {}) {
+  const on = { gateway };
+  const ws = await admin('POST', '/workspaces', { name }, on);
   const tags = {};
   for (const [provider, opts] of Object.entries(providers)) {
     const t = opts.tag ?? tag(provider);
@@ -48,17 +51,17 @@ export async function workspace({ providers = { openai: {} }, keyOptions = {}, n
       key: opts.key ?? `sk-${provider}-secret-${t}`,
       base_url: opts.baseUrl ?? mock.baseUrl(t, opts.directives, opts.suffix),
       ...(opts.config ? { config: opts.config } : {}),
-    });
+    }, on);
   }
-  const vk = await admin('POST', `/workspaces/${ws.id}/virtual-keys`, { name: 'test key', ...keyOptions });
-  const client = new OpenAI({ apiKey: vk.key, baseURL: `${GATEWAY}/v1`, maxRetries: 0 });
-  return { workspace: ws, key: vk, tags, client };
+  const vk = await admin('POST', `/workspaces/${ws.id}/virtual-keys`, { name: 'test key', ...keyOptions }, on);
+  const client = new OpenAI({ apiKey: vk.key, baseURL: `${gateway}/v1`, maxRetries: 0 });
+  return { workspace: ws, key: vk, tags, client, gateway };
 }
 
 /** The request log row for a request id, once the queue consumer wrote it. */
-export async function logRow(workspaceId, id, { timeoutMs = 30_000 } = {}) {
+export async function logRow(workspaceId, id, { timeoutMs = 30_000, gateway = GATEWAY } = {}) {
   return waitFor(async () => {
-    const r = await admin('GET', `/workspaces/${workspaceId}/logs/${id}`, undefined, { raw: true });
+    const r = await admin('GET', `/workspaces/${workspaceId}/logs/${id}`, undefined, { raw: true, gateway });
     return r.status === 200 ? r.body : null;
   }, { timeoutMs, what: `log row ${id}` });
 }

@@ -1,13 +1,14 @@
 // Starting and stopping the processes an integration run needs: the mock
 // provider and the gateway in local workerd (wrangler dev, same wrangler.toml
-// as production). Output goes to log files under target/integration/ so a
-// failing run can be diagnosed.
+// as production; or through the Miniflare API with fakes of the bindings
+// wrangler dev cannot serve offline). Output goes to log files under
+// target/integration/ so a failing run can be diagnosed.
 
 import { spawn, execFile } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const LOG_DIR = join(ROOT, 'target', 'integration');
@@ -67,12 +68,7 @@ export async function startMock(name = 'mock') {
  */
 export async function startGateway({ name = 'gateway', vars = {}, port } = {}) {
   port ??= await freePort();
-  const stateDir = join(LOG_DIR, `state-${name}`);
-  rmSync(stateDir, { recursive: true, force: true });
-  await promisify(execFile)(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir], {
-    cwd: ROOT,
-    env: { ...process.env, CI: '1' },
-  });
+  const stateDir = await freshState(name);
   const args = ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', stateDir,
     '--show-interactive-dev-session=false', '--log-level', 'warn'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
@@ -93,6 +89,139 @@ export async function startGateway({ name = 'gateway', vars = {}, port } = {}) {
     return r.ok;
   }, { timeoutMs: 180_000, what: `gateway on ${url} (log: ${log})` });
   return { url, stateDir, log, stop: () => stopChild(child, true) };
+}
+
+/** Empties the state directory of `name` and applies the D1 migrations to it. */
+async function freshState(name) {
+  const stateDir = join(LOG_DIR, `state-${name}`);
+  rmSync(stateDir, { recursive: true, force: true });
+  await promisify(execFile)(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir], {
+    cwd: ROOT,
+    env: { ...process.env, CI: '1' },
+  });
+  return stateDir;
+}
+
+/**
+ * Starts the built gateway (build/index.js, not rebuilt) in local workerd
+ * through the Miniflare API, in this process, with the bindings of
+ * wrangler.toml — D1, KV, R2, Durable Objects, the log queue and its
+ * consumer — except that SEMANTIC is the Vectorize fake and AI the Workers
+ * AI fake (tests/integration/fakes/), as Miniflare wrapped bindings: wrangler
+ * dev has neither offline. The index is 'alephant-semantic', cosine,
+ * `dimensions` wide, with a string metadata index on `ctx`. Same fresh
+ * state directory, migrations and `vars` as startGateway; workerd output and
+ * Miniflare's own log go to target/integration/<name>.log.
+ * Resolves to { url, stateDir, log, stop }.
+ */
+export async function startGatewayWithFakes({ name = 'gateway-fakes', vars = {}, dimensions = 256, port } = {}) {
+  port ??= await freePort();
+  const stateDir = await freshState(name);
+  const log = logFile(name);
+  const out = createWriteStream(log);
+  // workerd may still flush output while stop() ends the file: drop it.
+  out.on('error', () => {});
+  // Loaded here, not at the top: test files import this module for d1() and
+  // waitFor() and should not pay for loading wrangler.
+  const [{ Log, LogLevel, Miniflare }, wrangler] = await Promise.all([import('miniflare'), import('wrangler')]);
+  const { config, workerOptions } = quietWrangler(() => {
+    const config = wrangler.unstable_readConfig({ config: join(ROOT, 'wrangler.toml') });
+    // Without [[vectorize]] (and [ai], should it appear): SEMANTIC and AI
+    // are the fakes below, and wrangler need not warn that neither has a
+    // local mode.
+    config.vectorize = [];
+    config.ai = undefined;
+    return { config, workerOptions: wrangler.unstable_getMiniflareWorkerOptions(config).workerOptions };
+  });
+  delete workerOptions.vectorize;
+  delete workerOptions.ai;
+
+  class FileLog extends Log {
+    log(message) {
+      out.write(`${stripVTControlCharacters(message)}\n`);
+    }
+  }
+  const fakes = join(ROOT, 'tests', 'integration', 'fakes');
+  const gateway = config.name;
+  const options = {
+    host: '127.0.0.1',
+    port,
+    // Where `wrangler … --persist-to stateDir` keeps its data, so the
+    // migrations above and d1() see the same D1 database.
+    defaultPersistRoot: join(stateDir, 'v3'),
+    log: new FileLog(LogLevel.INFO),
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.pipe(out, { end: false });
+      stderr.pipe(out, { end: false });
+    },
+    workers: [
+      // First, so it takes the requests: reads each body in full before the
+      // gateway sees it, as Cloudflare's edge and wrangler dev's proxy do.
+      // Served directly, workerd resets the connection when a worker answers
+      // without reading the body (a 401 before parsing, say), and the client
+      // sees "socket hang up" instead of the answer.
+      {
+        name: 'front',
+        modules: true,
+        compatibilityDate: workerOptions.compatibilityDate,
+        script: `export default {
+          async fetch(request, env) {
+            const body = request.body === null ? null : await request.arrayBuffer();
+            return env.GATEWAY.fetch(new Request(request, { body }));
+          },
+        };`,
+        serviceBindings: { GATEWAY: gateway },
+      },
+      {
+        ...workerOptions,
+        // The name wrangler dev gives it: Durable Object storage is keyed by it.
+        name: gateway,
+        modules: true,
+        scriptPath: join(ROOT, 'build', 'index.js'),
+        modulesRoot: join(ROOT, 'build'),
+        // As `wrangler dev --var`: plain-text bindings.
+        bindings: { ...workerOptions.bindings, ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)])) },
+        wrappedBindings: {
+          ...workerOptions.wrappedBindings,
+          SEMANTIC: {
+            scriptName: 'fake-vectorize',
+            bindings: { indexName: 'alephant-semantic', metric: 'cosine', dimensions, metadataIndexes: { ctx: 'string' } },
+          },
+          AI: { scriptName: 'fake-workers-ai' },
+        },
+      },
+      // Wrapped-binding modules: no compatibility date of their own, never first.
+      { name: 'fake-vectorize', modules: true, scriptPath: join(fakes, 'vectorize.mjs') },
+      { name: 'fake-workers-ai', modules: true, scriptPath: join(fakes, 'workers-ai.mjs') },
+    ],
+  };
+  let mf;
+  const stop = async () => {
+    await mf?.dispose().catch(() => {});
+    await new Promise((r) => out.end(r));
+  };
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    mf = new Miniflare(options);
+    await mf.ready;
+    await waitFor(async () => (await fetch(`${url}/health`)).ok, { timeoutMs: 60_000, what: `gateway on ${url} (log: ${log})` });
+  } catch (e) {
+    await stop();
+    throw new Error(`${e.message}; see ${log}:\n${readFileSync(log, 'utf8').slice(-3000)}`);
+  }
+  return { url, stateDir, log, stop };
+}
+
+/** Runs a synchronous wrangler API call with its console chatter (.dev.vars notice, warnings) silenced. */
+function quietWrangler(fn) {
+  const saved = process.env.WRANGLER_LOG;
+  process.env.WRANGLER_LOG = 'error';
+  try {
+    return fn();
+  } finally {
+    if (saved === undefined) delete process.env.WRANGLER_LOG;
+    else process.env.WRANGLER_LOG = saved;
+  }
 }
 
 async function stopChild(child, group = false) {
