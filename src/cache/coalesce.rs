@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub const RECENT_MS: u64 = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum CoalesceCall {
     /// Lead or follow. A follower waits at most `wait_ms`.
     Claim { lease_id: String, lease_ms: u64, wait_ms: u64 },
@@ -29,7 +29,7 @@ pub enum CoalesceCall {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "role", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ClaimReply {
     /// Go upstream, then report `Done` or `Abandon`.
     Lead,
@@ -120,9 +120,9 @@ mod tests {
 
     #[test]
     fn protocol_shapes() {
-        let call: CoalesceCall = serde_json::from_str(r#"{"op":"claim","lease_id":"r1","lease_ms":5,"wait_ms":5}"#).unwrap();
+        let call: CoalesceCall = serde_json::from_str(r#"{"claim":{"lease_id":"r1","lease_ms":5,"wait_ms":5}}"#).unwrap();
         assert!(matches!(call, CoalesceCall::Claim { .. }));
         let reply = serde_json::to_string(&ClaimReply::Answer { answer: "{}".into() }).unwrap();
-        assert_eq!(reply, r#"{"role":"answer","answer":"{}"}"#);
+        assert_eq!(reply, r#"{"answer":{"answer":"{}"}}"#);
     }
 }

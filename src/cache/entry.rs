@@ -13,8 +13,10 @@ pub const KV_MIN_TTL_SECONDS: u64 = 60;
 /// and a bucket holds up to 20 answers).
 pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
+// Externally tagged (`{"json": {...}}`): internally tagged enums and
+// `flatten` make serde buffer the input, which costs code size in wasm.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", tag = "form")]
+#[serde(rename_all = "lowercase")]
 pub enum StoredBody {
     /// A complete JSON answer, as sent.
     Json { body: String },
@@ -37,7 +39,6 @@ impl StoredBody {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredAnswer {
-    #[serde(flatten)]
     pub body: StoredBody,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
@@ -164,7 +165,7 @@ mod tests {
         b.add(answer("{}", 5_000), 1, 0);
         b.answers.push(StoredAnswer { body: StoredBody::Sse { events: vec!["{}".into()] }, ..answer("", 200_000) });
         let text = b.encode();
-        assert!(text.contains(r#""form":"sse""#));
+        assert!(text.contains(r#""body":{"sse":"#));
         assert_eq!(Bucket::parse(&text), Some(b.clone()));
         assert_eq!(b.kv_ttl_seconds(0), 200);
         assert_eq!(Bucket { answers: vec![answer("x", 1_000)] }.kv_ttl_seconds(0), KV_MIN_TTL_SECONDS);

@@ -55,7 +55,7 @@ pub struct VectorMatches {
 
 /// The Durable Object stand-in's protocol (one JSON call per operation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum IndexCall {
     Upsert { record: VectorRecord },
     Query { query: VectorQuery, now_ms: u64 },

@@ -101,7 +101,7 @@ pub struct Admit {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Refusal {
     RateLimit { bucket: String, decision: Decision },
     Concurrency { max: u64, in_flight: u64 },

@@ -4,7 +4,7 @@ use super::ledger::{Admit, Period, Settle};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum LimiterCall {
     /// Answered with `ledger::Admitted`.
     Admit {

@@ -23,7 +23,7 @@ fn retry(message: &RawMessage) {
 /// Messages travel as JSON text (see `pipeline::settle`).
 fn decode(body: wasm_bindgen::JsValue) -> Result<QueueMessage, String> {
     let text = body.as_string().ok_or("not a JSON text message")?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    QueueMessage::from_json(&text)
 }
 
 /// The statement that writes a message (idempotently: INSERT OR IGNORE on its id).

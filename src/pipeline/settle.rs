@@ -30,7 +30,7 @@ pub fn schedule(ctx: &Context, env: &Env, rc: RequestContext) {
 /// Sends one message to the `LOGS` queue; if even the queue refuses, the
 /// worker's log keeps it (tail / Logpush) rather than losing it.
 pub async fn enqueue(env: &Env, message: &QueueMessage) {
-    let Ok(json) = serde_json::to_string(message) else { return };
+    let Ok(json) = message.to_json() else { return };
     let sent = match env.queue("LOGS") {
         Ok(queue) => queue.send(&json).await,
         Err(e) => Err(e),
