@@ -67,6 +67,14 @@ pub struct LogRecord {
     /// Why the cache did what it did (a lookup that failed open, a coalesced wait…).
     #[serde(default)]
     pub cache_detail: Option<String>,
+    /// The error's class (`invalid_request_error`, `upstream_error`, …).
+    #[serde(default)]
+    pub error_type: Option<String>,
+    /// The prompt template the request was built from, and its version.
+    #[serde(default)]
+    pub prompt_id: Option<String>,
+    #[serde(default)]
+    pub prompt_version: Option<u64>,
     pub router_id: Option<String>,
     pub target: Option<String>,
     #[serde(default)]
@@ -86,7 +94,7 @@ pub const COLUMNS: &[&str] = &[
     "error_message", "latency_ms", "upstream_latency_ms", "ttft_ms", "prompt_tokens", "completion_tokens",
     "cached_tokens", "cache_creation_tokens", "reasoning_tokens", "cost_nanos", "cache_status",
     "cost_saved_nanos", "router_id", "target", "attempts", "policy", "request_body_key", "response_body_key",
-    "cache_key", "cache_detail",
+    "cache_key", "cache_detail", "error_type", "prompt_id", "prompt_version",
 ];
 
 /// `INSERT OR IGNORE`: a message delivered twice writes one row.
@@ -150,6 +158,9 @@ impl LogRecord {
             r.response_body_key.into(),
             r.cache_key.into(),
             r.cache_detail.into(),
+            r.error_type.into(),
+            r.prompt_id.into(),
+            r.prompt_version.into(),
         ]
     }
 }
@@ -195,7 +206,7 @@ mod tests {
         let sql = include_str!("../../migrations-d1/0001_initial.sql");
         let table = &sql[sql.find("CREATE TABLE request_logs").unwrap()..];
         let table = &table[..table.find(");").unwrap()];
-        let added = include_str!("../../migrations-d1/0005_cache.sql");
+        let added = [include_str!("../../migrations-d1/0005_cache.sql"), include_str!("../../migrations-d1/0006_observability.sql")].concat();
         for c in COLUMNS {
             assert!(
                 table.contains(&format!("\n  {c} ")) || added.contains(&format!("ALTER TABLE request_logs ADD COLUMN {c} ")),

@@ -62,6 +62,8 @@ pub struct RequestContext {
     pub budget_webhooks: Vec<(String, String)>,
     // cache
     pub cache: Option<CacheState>,
+    /// The prompt template (id, version) the messages were rendered from.
+    pub prompt: Option<(String, u64)>,
     // settle
     pub usage: Option<Usage>,
     pub cost: Option<Nanos>,
@@ -96,6 +98,7 @@ impl RequestContext {
             admissions: Vec::new(),
             budget_webhooks: Vec::new(),
             cache: None,
+            prompt: None,
             usage: None,
             cost: None,
         }
@@ -168,6 +171,9 @@ impl RequestContext {
             cost_saved_nanos: self.cache.as_ref().and_then(|c| c.cost_saved_nanos),
             cache_key: self.cache.as_ref().and_then(|c| c.key.clone()),
             cache_detail: self.cache.as_ref().and_then(|c| c.detail()),
+            error_type: self.error.as_ref().map(|e| e.error_type.as_str().to_string()),
+            prompt_id: self.prompt.as_ref().map(|(id, _)| id.clone()),
+            prompt_version: self.prompt.as_ref().map(|(_, v)| *v),
             router_id: self.router_id.clone(),
             target: self.provider.as_ref().zip(self.model.as_ref()).map(|(p, m)| format!("{p}/{m}")),
             attempts: self.attempts.clone(),
@@ -225,6 +231,7 @@ mod tests {
         let r = c.to_log_record().unwrap();
         assert_eq!(r.status, 404);
         assert_eq!(r.error_code.as_deref(), Some("model_not_found"));
+        assert_eq!(r.error_type.as_deref(), Some("not_found_error"));
         assert_eq!(r.latency_ms, Some(5));
     }
 }
