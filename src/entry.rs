@@ -34,6 +34,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
         Ok(Route::Unified(e @ (Endpoint::ListModels | Endpoint::RetrieveModel(_)))) => {
             crate::pipeline::handle_models(req, &env, e).await
         }
+        Ok(Route::Unified(Endpoint::UsageEvents)) => crate::pipeline::handle_usage_events(req, &env).await,
         Ok(Route::Unified(endpoint)) => crate::pipeline::handle_unified(req, &env, &ctx, endpoint, None).await,
         Ok(Route::Router { router, endpoint }) => {
             crate::pipeline::handle_unified(req, &env, &ctx, endpoint, Some(router)).await

@@ -21,6 +21,8 @@ pub enum Endpoint {
     RetrieveModel(String),
     /// `/{provider}/…`: the provider's own API, forwarded as it is.
     Passthrough { provider: String, path: String },
+    /// `POST /v1/usage-events`: a run's non-LLM costs and revenue.
+    UsageEvents,
 }
 
 impl Endpoint {
@@ -33,7 +35,7 @@ impl Endpoint {
             Endpoint::Responses => "/responses",
             Endpoint::ImagesGenerations => "/images/generations",
             Endpoint::ListModels | Endpoint::RetrieveModel(_) => "/models",
-            Endpoint::Passthrough { .. } => "",
+            Endpoint::Passthrough { .. } | Endpoint::UsageEvents => "",
         }
     }
 
@@ -47,6 +49,7 @@ impl Endpoint {
             Endpoint::ImagesGenerations => "images",
             Endpoint::ListModels | Endpoint::RetrieveModel(_) => "models",
             Endpoint::Passthrough { .. } => "passthrough",
+            Endpoint::UsageEvents => "usage_events",
         }
     }
 }
@@ -99,6 +102,7 @@ fn unified(method: &str, rest: &[&str], path: &str) -> Result<Route, GatewayErro
         ["embeddings"] => Endpoint::Embeddings,
         ["responses"] => Endpoint::Responses,
         ["images", "generations"] => Endpoint::ImagesGenerations,
+        ["usage-events"] => Endpoint::UsageEvents,
         ["models"] => return expect(method, "GET", Route::Unified(Endpoint::ListModels)),
         ["models", id @ ..] if !id.is_empty() => {
             // SDKs percent-encode the '/' inside `provider/model` ids.
@@ -158,6 +162,7 @@ mod tests {
         assert_eq!(route("POST", "/v1/chat/completions/"), Ok(Route::Unified(Endpoint::ChatCompletions)));
         assert_eq!(route("POST", "/v1/embeddings"), Ok(Route::Unified(Endpoint::Embeddings)));
         assert_eq!(route("GET", "/v1/models"), Ok(Route::Unified(Endpoint::ListModels)));
+        assert_eq!(route("POST", "/v1/usage-events"), Ok(Route::Unified(Endpoint::UsageEvents)));
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! anything that went wrong (the cache fails open, and says so), and — for
 //! a miss — what to do with the answer once it is complete.
 
-use super::entry::StoredBody;
 use super::vector::VectorRecord;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,13 +56,11 @@ pub struct CacheState {
     /// What the lookup itself cost (the semantic cache's embedding call).
     pub lookup_cost_nanos: u64,
     pub save: Option<SavePlan>,
-    /// The complete answer, once there is one to save.
-    pub answer: Option<StoredBody>,
 }
 
 impl CacheState {
     pub fn new(status: CacheStatus) -> Self {
-        CacheState { status, key: None, notes: Vec::new(), cost_saved_nanos: None, lookup_cost_nanos: 0, save: None, answer: None }
+        CacheState { status, key: None, notes: Vec::new(), cost_saved_nanos: None, lookup_cost_nanos: 0, save: None }
     }
 
     /// Whether the answer should be captured for saving or for followers.

@@ -41,11 +41,14 @@ impl AuditRecord {
 }
 
 /// What travels through the `LOGS` queue, as JSON text: the record's
-/// fields plus `"kind": "log" | "audit"`.
+/// fields plus `"kind": "log" | "audit" | "usage" | "body"`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueueMessage {
     Log(Box<super::log_record::LogRecord>),
     Audit(AuditRecord),
+    Usage(super::usage_event::UsageEvent),
+    /// An archived body R2 refused at first (see `archive.rs`).
+    Body(super::archive::QueuedBody),
 }
 
 /// Written by hand rather than as an internally tagged serde enum: serde
@@ -65,10 +68,31 @@ struct Kind<'a> {
 }
 
 impl QueueMessage {
+    /// The workspace a message belongs to (bodies: the first key segment).
+    pub fn workspace_id(&self) -> &str {
+        match self {
+            QueueMessage::Log(r) => &r.workspace_id,
+            QueueMessage::Audit(a) => &a.workspace_id,
+            QueueMessage::Usage(u) => &u.workspace_id,
+            QueueMessage::Body(b) => b.key.split('/').next().unwrap_or_default(),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            QueueMessage::Log(r) => &r.id,
+            QueueMessage::Audit(a) => &a.id,
+            QueueMessage::Usage(u) => &u.id,
+            QueueMessage::Body(b) => &b.key,
+        }
+    }
+
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
         match self {
             QueueMessage::Log(r) => serde_json::to_string(&Tagged { kind: "log", record: r.as_ref() }),
             QueueMessage::Audit(a) => serde_json::to_string(&Tagged { kind: "audit", record: a }),
+            QueueMessage::Usage(u) => serde_json::to_string(&Tagged { kind: "usage", record: u }),
+            QueueMessage::Body(b) => serde_json::to_string(&Tagged { kind: "body", record: b }),
         }
     }
 
@@ -77,6 +101,8 @@ impl QueueMessage {
         match kind.kind.as_ref() {
             "log" => serde_json::from_str(text).map(|r| QueueMessage::Log(Box::new(r))).map_err(|e| e.to_string()),
             "audit" => serde_json::from_str(text).map(QueueMessage::Audit).map_err(|e| e.to_string()),
+            "usage" => serde_json::from_str(text).map(QueueMessage::Usage).map_err(|e| e.to_string()),
+            "body" => serde_json::from_str(text).map(QueueMessage::Body).map_err(|e| e.to_string()),
             other => Err(format!("unknown message kind '{other}'")),
         }
     }
@@ -96,6 +122,8 @@ mod tests {
         let log = QueueMessage::Log(Box::new(LogRecord { id: "r".into(), status: 200, ..Default::default() }));
         assert_eq!(QueueMessage::from_json(&log.to_json().unwrap()).unwrap(), log);
         assert!(QueueMessage::from_json(r#"{"kind":"other"}"#).is_err());
+        let usage = QueueMessage::Usage(crate::observe::usage_event::UsageEvent { id: "ue_1".into(), kind: "tool_call".into(), ..Default::default() });
+        assert_eq!(QueueMessage::from_json(&usage.to_json().unwrap()).unwrap(), usage, "a usage event's own kind does not clash");
     }
 
     #[test]

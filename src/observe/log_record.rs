@@ -84,6 +84,10 @@ pub struct LogRecord {
     pub policy: Vec<serde_json::Value>,
     pub request_body_key: Option<String>,
     pub response_body_key: Option<String>,
+    /// Test deployments only (`ALLOW_TEST_HOOKS`): a fault the consumer
+    /// plays on this record (`d1-fail-once`, `d1-dup-once`). Not a column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_fault: Option<String>,
 }
 
 /// Columns of `request_logs`, in insert order.

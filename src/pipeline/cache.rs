@@ -291,7 +291,7 @@ pub async fn land(env: &Env, rc: &mut RequestContext) {
     let answer_cost = rc.cost.map_or(0, |c| c.0);
     let Some(state) = rc.cache.as_mut() else { return };
     let Some(plan) = state.save.take() else { return };
-    let body = state.answer.take();
+    let body = rc.answer.clone();
     let now = now_ms();
     let complete = status == 200 && !failed;
     let body = match body {

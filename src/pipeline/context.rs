@@ -4,7 +4,9 @@
 
 use crate::api::error::GatewayError;
 use crate::api::routes::Endpoint;
+use crate::cache::entry::StoredBody;
 use crate::cache::state::CacheState;
+use crate::observe::archive::ArchivePlan;
 use crate::catalog::pricing::Nanos;
 use crate::observe::log_record::{Attempt, LogRecord, SCHEMA_VERSION};
 use crate::providers::usage::Usage;
@@ -64,6 +66,19 @@ pub struct RequestContext {
     pub cache: Option<CacheState>,
     /// The prompt template (id, version) the messages were rendered from.
     pub prompt: Option<(String, u64)>,
+    // archive
+    /// Which bodies go to the archive.
+    pub archive: ArchivePlan,
+    /// The request body, kept when it is archived.
+    pub request_body: Option<Vec<u8>>,
+    /// The complete answer as the client got it, kept when the cache or
+    /// the archive wants it.
+    pub answer: Option<StoredBody>,
+    /// Where the bodies were archived.
+    pub request_body_key: Option<String>,
+    pub response_body_key: Option<String>,
+    /// Test deployments only: a fault for the log consumer to play.
+    pub test_fault: Option<String>,
     // settle
     pub usage: Option<Usage>,
     pub cost: Option<Nanos>,
@@ -99,9 +114,20 @@ impl RequestContext {
             budget_webhooks: Vec::new(),
             cache: None,
             prompt: None,
+            archive: ArchivePlan::default(),
+            request_body: None,
+            answer: None,
+            request_body_key: None,
+            response_body_key: None,
+            test_fault: None,
             usage: None,
             cost: None,
         }
+    }
+
+    /// Whether the complete answer must be kept (for the cache or the archive).
+    pub fn wants_answer(&self) -> bool {
+        self.archive.response || self.cache.as_ref().is_some_and(|c| c.wants_answer())
     }
 
     /// True when the answer came from the cache (it cost nothing upstream).
@@ -178,8 +204,9 @@ impl RequestContext {
             target: self.provider.as_ref().zip(self.model.as_ref()).map(|(p, m)| format!("{p}/{m}")),
             attempts: self.attempts.clone(),
             policy: self.policy.clone(),
-            request_body_key: None,
-            response_body_key: None,
+            request_body_key: self.request_body_key.clone(),
+            response_body_key: self.response_body_key.clone(),
+            test_fault: self.test_fault.clone(),
         })
     }
 }

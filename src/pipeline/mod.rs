@@ -51,8 +51,12 @@ pub mod settle;
 mod start;
 #[cfg(target_arch = "wasm32")]
 mod unified;
+#[cfg(target_arch = "wasm32")]
+mod usage_events;
 
 #[cfg(target_arch = "wasm32")]
 pub use passthrough::handle_passthrough;
 #[cfg(target_arch = "wasm32")]
 pub use unified::{handle_models, handle_unified};
+#[cfg(target_arch = "wasm32")]
+pub use usage_events::handle_usage_events;

@@ -90,6 +90,9 @@ async fn run(
     } else {
         http::read_body(req, cfg.max_body_bytes).await?
     };
+    if rc.archive.request {
+        rc.request_body = Some(body.clone());
+    }
     let policy = workspace.effective_policy(&principal);
     policy.check_headers(&headers)?;
     let adapter = adapter_for(spec.adapter);

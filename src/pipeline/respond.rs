@@ -58,11 +58,11 @@ pub fn price(rc: &mut RequestContext, model: Option<&ModelSpec>) {
     }
 }
 
-/// Keeps a copy of a complete JSON answer when the cache will store it or
-/// hand it to coalesced followers.
-fn keep_for_cache(rc: &mut RequestContext, body: &[u8]) {
-    if let Some(state) = rc.cache.as_mut().filter(|c| c.wants_answer()) {
-        state.answer = Some(StoredBody::Json { body: String::from_utf8_lossy(body).into_owned() });
+/// Keeps a copy of a complete JSON answer when the cache will store it (or
+/// hand it to coalesced followers) or the archive will keep it.
+fn keep_answer(rc: &mut RequestContext, body: &[u8]) {
+    if rc.wants_answer() {
+        rc.answer = Some(StoredBody::Json { body: String::from_utf8_lossy(body).into_owned() });
     }
 }
 
@@ -104,7 +104,7 @@ pub async fn json_answer(
     rc.status = 200;
     rc.usage = answer_usage;
     price(&mut rc, model.as_ref());
-    keep_for_cache(&mut rc, replacement.as_deref().unwrap_or(&bytes));
+    keep_answer(&mut rc, replacement.as_deref().unwrap_or(&bytes));
     drop(bytes);
     let content_type = match &replacement {
         Some(_) => "application/json".to_string(),
@@ -134,7 +134,7 @@ pub fn composed_answer(mut rc: RequestContext, body: Vec<u8>, model: Option<Mode
     rc.finished_ms = Some(now);
     rc.status = 200;
     price(&mut rc, model.as_ref());
-    keep_for_cache(&mut rc, &body);
+    keep_answer(&mut rc, &body);
     let headers = gateway_headers(&rc, "application/json");
     settle::schedule(ctx, env, rc);
     ResponseBuilder::new().with_status(200).with_headers(headers).fixed(body)
@@ -179,9 +179,9 @@ pub fn stream_answer(
         "upstream_stream_interrupted",
         format!("The stream from {provider} ended before it was complete."),
     );
-    // Record the stream as it passes when the cache will want it.
-    let (transform, recording) = match rc.cache.as_ref().filter(|c| c.wants_answer()) {
-        Some(_) => {
+    // Record the stream as it passes when the cache or the archive wants it.
+    let (transform, recording) = match rc.wants_answer() {
+        true => {
             let sent = match &first {
                 Some(FirstChunk { out: ChunkOut::Bytes(b), .. }) => b.clone(),
                 Some(FirstChunk { chunk, .. }) => chunk.to_vec(),
@@ -190,7 +190,7 @@ pub fn stream_answer(
             let (recorder, recording) = Recorder::wrap(transform, &sent);
             (Box::new(recorder) as Box<dyn StreamTransform>, Some(recording))
         }
-        None => (transform, None),
+        false => (transform, None),
     };
     let piped = match upstream.body() {
         Some(body) => stream_pipe::pipe(body, transform, broken, first),
@@ -236,8 +236,10 @@ pub fn stream_answer(
         };
         rc.status = status;
         rc.error = error;
-        if let (200, Some(recording), Some(state)) = (status, recording, rc.cache.as_mut()) {
-            state.answer = recording.borrow().events().map(|events| StoredBody::Sse { events });
+        // Kept even when incomplete (the archive shows what the client got);
+        // the cache stores only complete answers.
+        if let Some(recording) = recording {
+            rc.answer = recording.borrow().events().map(|events| StoredBody::Sse { events });
         }
         settle::settle(&env, rc).await;
     });

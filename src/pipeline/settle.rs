@@ -1,7 +1,8 @@
 //! Stage 7: after the answer, in `wait_until` so it never delays the
-//! response — limits and budgets settled to the real usage, the log record
-//! (and any audit event of a policy decision) onto the `LOGS` queue, soft
-//! budget thresholds reported.
+//! response — the cache filled (and coalesced followers served), bodies
+//! archived to R2, limits and budgets settled to the real usage, the log
+//! record (and any audit event of a policy decision) onto the `LOGS`
+//! queue, soft budget thresholds reported.
 
 use super::context::RequestContext;
 use crate::governance::admission;
@@ -27,18 +28,9 @@ pub fn schedule(ctx: &Context, env: &Env, rc: RequestContext) {
     ctx.wait_until(async move { settle(&env, rc).await });
 }
 
-/// Sends one message to the `LOGS` queue; if even the queue refuses, the
-/// worker's log keeps it (tail / Logpush) rather than losing it.
+/// Sends one message to the `LOGS` queue (see `observe::queue`).
 pub async fn enqueue(env: &Env, message: &QueueMessage) {
-    let Ok(json) = message.to_json() else { return };
-    let sent = match env.queue("LOGS") {
-        Ok(queue) => queue.send(&json).await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = sent {
-        worker::console_error!("queue message not sent: {e}");
-        worker::console_log!("{json}");
-    }
+    crate::observe::queue::send(env, message).await;
 }
 
 fn actor(rc: &RequestContext) -> String {
@@ -52,6 +44,7 @@ fn actor(rc: &RequestContext) -> String {
 pub async fn settle(env: &Env, mut rc: RequestContext) {
     // First the cache: followers of a coalesced flight are waiting on it.
     super::cache::land(env, &mut rc).await;
+    crate::observe::archive_store::store(env, &mut rc).await;
     let crossed = admission::settle(env, &rc).await;
     let Some(workspace_id) = rc.workspace_id.clone() else { return };
     if let Some(e) = rc.error.as_ref().filter(|e| POLICY_DECISIONS.contains(&e.code.as_str())) {

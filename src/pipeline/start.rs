@@ -4,6 +4,8 @@ use super::context::{ClientMeta, RequestContext};
 use crate::api::client_ip::parse_trusted;
 use crate::api::headers::{client_request_id, X_REQUEST_ID};
 use crate::api::routes::Endpoint;
+use crate::observe::archive::ArchivePlan;
+use crate::runtime::config::{secret, test_hooks};
 use crate::runtime::{new_request_id, now_ms};
 use worker::{Env, Request};
 
@@ -14,5 +16,11 @@ pub fn intake(req: &Request, env: &Env, endpoint: Endpoint) -> (RequestContext, 
     let meta = ClientMeta::from_headers(&headers, &trusted);
     let client_id = headers.iter().find(|(k, _)| k == X_REQUEST_ID).map(|(_, v)| v.as_str());
     let id = client_request_id(client_id).unwrap_or_else(new_request_id);
-    (RequestContext::new(id, now_ms(), endpoint, meta), headers)
+    let mut rc = RequestContext::new(id, now_ms(), endpoint, meta);
+    let archive_on = secret(env, "ARCHIVE_BODIES").is_none_or(|v| !matches!(v.trim(), "false" | "0" | "off" | "no"));
+    rc.archive = ArchivePlan::new(archive_on, &headers);
+    if test_hooks(env) {
+        rc.test_fault = headers.iter().find(|(k, _)| k == "alephant-test-fault").map(|(_, v)| v.clone());
+    }
+    (rc, headers)
 }

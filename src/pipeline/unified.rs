@@ -66,6 +66,9 @@ async fn run(
 ) -> GatewayResult<Ran> {
     let principal = authenticate::authenticate(req, env, cfg, rc, None).await?;
     let bytes = http::read_body(req, cfg.max_body_bytes).await?;
+    if rc.archive.request {
+        rc.request_body = Some(bytes.clone());
+    }
     let mut parsed = body::parse(&bytes)?;
     let (body_len, images) = (bytes.len(), estimate::image_parts(&bytes));
     drop(bytes);

@@ -1,7 +1,7 @@
 //! The admin route table: one match from (method, path) to a handler.
 
 use super::support::Admin;
-use super::{cache, governance, logs, resources, routers};
+use super::{cache, governance, log_sink, logs, resources, routers};
 use crate::api::error::{ErrorType, GatewayError, GatewayResult};
 use crate::api::headers::bearer_token;
 use crate::auth::secrets::secrets_equal;
@@ -106,6 +106,10 @@ async fn route(admin: &Admin, method: &str, segs: &[&str], query: &[(String, Str
 
         ("GET", ["workspaces", ws, "cache"]) => cache::status(admin, ws, query).await,
         ("POST", ["workspaces", ws, "cache", "purge"]) => cache::purge(admin, ws).await,
+
+        ("PUT", ["workspaces", ws, "log-sink"]) => log_sink::put(admin, ws, body).await,
+        ("GET", ["workspaces", ws, "log-sink"]) => log_sink::get(admin, ws).await,
+        ("DELETE", ["workspaces", ws, "log-sink"]) => log_sink::delete(admin, ws).await,
 
         ("GET", ["workspaces", ws, "audit-events"]) => logs::list_audit_events(admin, ws, query).await,
         ("GET", ["workspaces", ws, "logs"]) => logs::list_logs(admin, ws, query).await,

@@ -13,6 +13,8 @@ mod governance;
 #[cfg(target_arch = "wasm32")]
 mod handlers;
 #[cfg(target_arch = "wasm32")]
+mod log_sink;
+#[cfg(target_arch = "wasm32")]
 mod logs;
 #[cfg(target_arch = "wasm32")]
 mod resources;
@@ -61,6 +63,8 @@ mod tests {
             "/admin/workspaces/{workspace}/domains/{hostname}",
             "/admin/workspaces/{workspace}/cache",
             "/admin/workspaces/{workspace}/cache/purge",
+            "/admin/workspaces/{workspace}/log-sink",
+            "/v1/usage-events",
             "/admin/workspaces/{workspace}/audit-events",
             "/admin/workspaces/{workspace}/logs",
             "/admin/workspaces/{workspace}/logs/{id}",

@@ -247,3 +247,18 @@ export async function d1(stateDir, sql) {
   );
   return JSON.parse(stdout)[0].results;
 }
+
+/** An object from the gateway's local R2 archive, as text; null when absent. */
+export async function r2Get(stateDir, key) {
+  try {
+    const { stdout } = await promisify(execFile)(
+      WRANGLER,
+      ['r2', 'object', 'get', `alephant-gateway-archive/${key}`, '--local', '--persist-to', stateDir, '--pipe'],
+      { cwd: ROOT, env: { ...process.env, CI: '1' }, maxBuffer: 64 * 1024 * 1024 },
+    );
+    return stdout;
+  } catch (e) {
+    if (/not exist|not found|404/i.test(`${e.stderr ?? ''}${e.stdout ?? ''}${e.message}`)) return null;
+    throw e;
+  }
+}

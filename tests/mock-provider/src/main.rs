@@ -87,7 +87,11 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Ht
     let raw_path = parts.uri.path().to_string();
     let query = parts.uri.query().map(str::to_string);
     let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-    let json_body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    // Bodies that are not JSON (e.g. JSON lines to a log sink) are recorded as text.
+    let json_body: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| match bytes.is_empty() {
+        true => Value::Null,
+        false => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+    });
 
     let (directive_text, path) = split_path(&raw_path);
     let directives = match directive_text.map(parse_directives).transpose() {
@@ -219,6 +223,8 @@ fn route(call: &Call, content: Option<&str>, request_id: &str) -> Output {
         ("POST", p) if p.ends_with("/completions") => openai::completions(body, content, request_id),
         ("POST", p) if p.ends_with("/embeddings") => openai::embeddings(body),
         ("GET", p) if p.ends_with("/models") => openai::models(),
+        // A webhook or log-sink receiver: takes anything (it is recorded above).
+        ("POST", p) if p.ends_with("/ingest") || p.ends_with("-hook") => Output::json(200, json!({"received": true})),
         _ => error_for_path(path, 404, &format!("mock has no endpoint {method} {path}")),
     }
 }
