@@ -124,7 +124,7 @@ fn bad(index: Option<usize>, field: &str, why: &str) -> GatewayError {
 fn money(index: Option<usize>, field: &str, usd: Option<f64>, nanos: Option<u64>) -> GatewayResult<u64> {
     match (usd, nanos) {
         (Some(_), Some(_)) => Err(bad(index, field, "give the amount in USD or in nanos, not both")),
-        (Some(u), None) if u.is_finite() && u >= 0.0 && u < 1e9 => Ok(Nanos::from_usd(u).0),
+        (Some(u), None) if (0.0..1e9).contains(&u) => Ok(Nanos::from_usd(u).0),
         (Some(_), None) => Err(bad(index, field, "must be a non-negative amount in USD")),
         (None, Some(n)) => Ok(n),
         (None, None) => Ok(0),
