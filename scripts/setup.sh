@@ -12,6 +12,13 @@ source "$(dirname "$0")/lib.sh"
 setup_native_rust() {
   have cargo || die "cargo not found: install Rust with rustup (https://rustup.rs) and re-run"
   note "native: $(cargo --version)"
+  # A C compiler: native tests build SQLite (rusqlite, bundled) to run the
+  # analytics SQL against the real migrations.
+  if ! have cc; then
+    note "installing gcc (apt)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null
+  fi
 }
 
 setup_wasm_toolchain() {

@@ -5,6 +5,7 @@
 //! natively so `cargo test` exercises it without a JS runtime. The edge
 //! modules that touch the Workers runtime exist only in the wasm32 build.
 
+pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod cache;

@@ -210,6 +210,7 @@ mod tests {
         let sql = include_str!("../../migrations-d1/0001_initial.sql");
         let table = &sql[sql.find("CREATE TABLE request_logs").unwrap()..];
         let table = &table[..table.find(");").unwrap()];
+        // Columns added by later migrations (keep this list in step with migrations-d1/).
         let added = [include_str!("../../migrations-d1/0005_cache.sql"), include_str!("../../migrations-d1/0006_observability.sql")].concat();
         for c in COLUMNS {
             assert!(

@@ -1,7 +1,7 @@
 //! The admin route table: one match from (method, path) to a handler.
 
 use super::support::Admin;
-use super::{cache, governance, log_sink, logs, resources, routers};
+use super::{analytics, cache, governance, log_sink, logs, resources, routers, sessions};
 use crate::api::error::{ErrorType, GatewayError, GatewayResult};
 use crate::api::headers::bearer_token;
 use crate::auth::secrets::secrets_equal;
@@ -113,7 +113,13 @@ async fn route(admin: &Admin, method: &str, segs: &[&str], query: &[(String, Str
 
         ("GET", ["workspaces", ws, "audit-events"]) => logs::list_audit_events(admin, ws, query).await,
         ("GET", ["workspaces", ws, "logs"]) => logs::list_logs(admin, ws, query).await,
-        ("GET", ["workspaces", ws, "logs", id]) => logs::get_log(admin, ws, id).await,
+        ("GET", ["workspaces", ws, "logs", id]) => logs::get_log(admin, ws, id, query).await,
+
+        ("GET", ["workspaces", ws, "analytics"]) => analytics::analytics(admin, ws, query).await,
+        ("GET", ["workspaces", ws, "sessions"]) => sessions::list_sessions(admin, ws, query, false).await,
+        ("GET", ["workspaces", ws, "sessions", id]) => sessions::get_session(admin, ws, id).await,
+        ("GET", ["workspaces", ws, "runs"]) => sessions::list_sessions(admin, ws, query, true).await,
+        ("GET", ["workspaces", ws, "agents", id, "summary"]) => sessions::agent_summary(admin, ws, id, query).await,
 
         _ => Err(unknown(method, segs)),
     }

@@ -5,6 +5,8 @@
 pub mod input;
 
 #[cfg(target_arch = "wasm32")]
+mod analytics;
+#[cfg(target_arch = "wasm32")]
 mod audit;
 #[cfg(target_arch = "wasm32")]
 mod cache;
@@ -20,6 +22,8 @@ mod logs;
 mod resources;
 #[cfg(target_arch = "wasm32")]
 mod routers;
+#[cfg(target_arch = "wasm32")]
+mod sessions;
 #[cfg(target_arch = "wasm32")]
 mod support;
 
@@ -68,6 +72,11 @@ mod tests {
             "/admin/workspaces/{workspace}/audit-events",
             "/admin/workspaces/{workspace}/logs",
             "/admin/workspaces/{workspace}/logs/{id}",
+            "/admin/workspaces/{workspace}/analytics",
+            "/admin/workspaces/{workspace}/sessions",
+            "/admin/workspaces/{workspace}/sessions/{session_id}",
+            "/admin/workspaces/{workspace}/runs",
+            "/admin/workspaces/{workspace}/agents/{agent_id}/summary",
         ] {
             assert!(spec.contains(&format!("\n  {path}:\n")), "{path} is not in schema/openapi.yaml");
         }

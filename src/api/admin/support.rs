@@ -1,6 +1,7 @@
 //! Shared pieces of the admin handlers: the call context, D1 helpers,
 //! JSON-column expansion.
 
+use crate::analytics::Statement;
 use crate::api::error::{GatewayError, GatewayResult};
 use crate::observe::sql::SqlValue;
 use crate::runtime::http::{self, ErrorShape};
@@ -31,6 +32,18 @@ impl Admin {
 
     pub async fn row(&self, sql: &str, values: &[SqlValue]) -> GatewayResult<Option<Value>> {
         self.stmt(sql, values)?.first::<Value>(None).await.map_err(|_| store_unavailable())
+    }
+
+    /// The rows of a statement built by `crate::analytics`.
+    pub async fn query(&self, st: &Statement) -> GatewayResult<Vec<Value>> {
+        self.rows(&st.sql, &st.params).await
+    }
+
+    /// The rows of several read statements, in one round trip.
+    pub async fn query_all(&self, statements: &[Statement]) -> GatewayResult<Vec<Vec<Value>>> {
+        let prepared = statements.iter().map(|st| self.stmt(&st.sql, &st.params)).collect::<GatewayResult<Vec<_>>>()?;
+        let results = self.db.batch(prepared).await.map_err(|_| store_unavailable())?;
+        results.into_iter().map(|r| r.results::<Value>().map_err(|_| store_unavailable())).collect()
     }
 
     /// Runs statements as one transaction (D1 batches are atomic).
