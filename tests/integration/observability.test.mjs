@@ -7,6 +7,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import OpenAI from 'openai';
 import { GATEWAY, STATE_DIR, admin, logRow, mock, tag, workspace } from './lib/env.mjs';
 import { d1, r2Get, waitFor } from './lib/processes.mjs';
 
@@ -184,6 +185,32 @@ describe('usage events', () => {
       ['revenue', 0, 500_000_000, agent.id],
       ['tool_call', 2_000_000, 0, agent.id],
     ]);
+  });
+
+  test('a run\'s margin: revenue minus its model cost and tool costs', async () => {
+    const base = await workspace();
+    const agent = await admin('POST', `/workspaces/${base.workspace.id}/agents`, { name: `margin-${tag()}` });
+    const vk = await admin('POST', `/workspaces/${base.workspace.id}/virtual-keys`, { name: 'agent key', agent_id: agent.id });
+    const client = new OpenAI({ apiKey: vk.key, baseURL: `${GATEWAY}/v1`, maxRetries: 0 });
+    const ctx = { ...base, key: vk, client };
+    const session = { 'alephant-session-id': 'run-margin', 'alephant-session-path': '/plan' };
+    const calls = [await ask(ctx, user('plan the trip'), session), await ask(ctx, user('book it'), session)];
+    await post(ctx, { events: [
+      { kind: 'tool_call', name: 'flights_api', cost_usd: 0.01 },
+      { kind: 'paid_endpoint', name: 'maps', cost_nanos: 2_500_000 },
+      { kind: 'revenue', name: 'booking fee', revenue_usd: 0.25 },
+    ] }, session);
+    const rows = await Promise.all(calls.map((c) => logRow(base.workspace.id, c.id)));
+    const modelCost = rows.reduce((n, r) => n + r.cost_nanos, 0);
+    assert.ok(modelCost > 0);
+    const run = await waitFor(async () => {
+      const s = await admin('GET', `/workspaces/${base.workspace.id}/sessions/run-margin`, undefined, { expect: [200, 404] });
+      return s.run?.tool_cost_nanos === 12_500_000 && s.run?.model_cost_nanos === modelCost ? s : null;
+    }, { what: 'the run summary' });
+    assert.equal(run.run.revenue_nanos, 250_000_000);
+    assert.equal(run.run.margin_nanos, 250_000_000 - modelCost - 12_500_000);
+    const summary = await admin('GET', `/workspaces/${base.workspace.id}/agents/${agent.id}/summary`);
+    assert.equal(summary.margin_nanos, run.run.margin_nanos, 'the agent\'s only run');
   });
 
   test('bad events are 400s naming the field; no key is a 401', async () => {
