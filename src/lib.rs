@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod governance;
 pub mod observe;
 pub mod pipeline;
+pub mod prompts;
 pub mod providers;
 pub mod routing;
 pub mod store;

@@ -15,6 +15,8 @@ pub const ALEPHANT_ATTEMPTS: &str = "alephant-attempts";
 pub const X_REQUEST_ID: &str = "x-request-id";
 pub const FORCED_ROUTING: &str = "alephant-forced-routing";
 pub const RATELIMIT_POLICY: &str = "alephant-ratelimit-policy";
+pub const PROMPT_ID: &str = "alephant-prompt-id";
+pub const PROMPT_VERSION: &str = "alephant-prompt-version";
 
 /// Headers a provider commonly uses to name its own request id, in order of preference.
 pub const PROVIDER_REQUEST_ID_HEADERS: &[&str] = &[

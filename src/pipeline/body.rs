@@ -11,15 +11,25 @@ pub struct ParsedBody {
 }
 
 pub fn parse(bytes: &[u8]) -> GatewayResult<ParsedBody> {
+    fields(parse_object(bytes)?)
+}
+
+/// The body as a JSON object, before anything reads its fields (a prompt
+/// template may still supply the model).
+pub fn parse_object(bytes: &[u8]) -> GatewayResult<JsonObject> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(GatewayError::invalid_request(
             "missing_body",
             "The request body is empty; send a JSON object with at least a 'model'.",
         ));
     }
-    let object = JsonObject::parse(bytes).map_err(|e| {
+    JsonObject::parse(bytes).map_err(|e| {
         GatewayError::invalid_request("invalid_json", format!("The request body is not a valid JSON object: {e}."))
-    })?;
+    })
+}
+
+/// The fields the pipeline needs from the body: its model (required) and user.
+pub fn fields(object: JsonObject) -> GatewayResult<ParsedBody> {
     let model = match object.get_as::<serde_json::Value>("model") {
         Ok(Some(serde_json::Value::String(m))) if !m.trim().is_empty() => m,
         Ok(Some(serde_json::Value::String(_))) | Ok(None) => {

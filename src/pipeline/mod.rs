@@ -5,6 +5,10 @@
 //!  0 intake        request id (x-request-id when a UUID), client meta from headers → RequestContext
 //!  1 authenticate  virtual key → Principal (isolate cache, then D1); custom-domain check
 //!                  adds: workspace_id, key_id, agent_id, department
+//!  1b prompt       alephant-prompt-id[/-version]: the stored template (isolate cache, then
+//!                  D1) rendered into the body from its `inputs` (prompt.rs); every later
+//!                  stage sees only the rendered body
+//!                  adds: prompt (id, version)
 //!  2 resolve       body parsed (JSON object, `model`) → provider, upstream model id, credential,
 //!                  base URL; endpoint support and the key's model policy checked
 //!                  adds: requested_model, provider, model
@@ -31,6 +35,7 @@ pub mod body;
 pub mod context;
 pub mod intake;
 pub mod models;
+pub mod prompt;
 pub mod resolve;
 
 #[cfg(target_arch = "wasm32")]

@@ -78,6 +78,8 @@ async fn run(
 ) -> GatewayResult<(UpstreamResponse, AdapterKind, Option<ModelSpec>)> {
     let (query, query_key) = split_query(req);
     let principal = authenticate::authenticate(req, env, cfg, rc, query_key.as_deref()).await?;
+    // The provider's own API is forwarded as it is: no template is rendered into it.
+    super::prompt::requested(&headers, &rc.endpoint)?;
     let workspace = store::workspace_config(env, cfg, &principal.workspace_id, rc.started_ms).await?;
     let spec: &ProviderSpec = workspace
         .custom_providers

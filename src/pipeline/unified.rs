@@ -10,7 +10,7 @@ use super::attempts::{self, Answer, Attempted, Candidate, Resilience};
 use super::context::RequestContext;
 use super::respond::{cached_answer, composed_answer, fail, json_answer, keep_openai, stream_answer, JsonConversion};
 use super::start::intake;
-use super::{authenticate, body, cache, models, resolve};
+use super::{authenticate, body, cache, models, prompt, resolve};
 use crate::api::error::{GatewayError, GatewayResult};
 use crate::api::headers::{forward_on_unified, FORCED_ROUTING, RATELIMIT_POLICY};
 use crate::api::routes::Endpoint;
@@ -28,7 +28,7 @@ use crate::runtime::config::{secret, test_hooks, Config};
 use crate::runtime::http::{self, ErrorShape};
 use crate::runtime::now_ms;
 use crate::store::records::{BudgetRow, WorkspaceConfig};
-use crate::store::{config as store, routers};
+use crate::store::{config as store, prompts, routers};
 use serde_json::Map;
 use worker::{Context, Env, Request, Response};
 
@@ -65,20 +65,29 @@ async fn run(
     router: Option<String>,
 ) -> GatewayResult<Ran> {
     let principal = authenticate::authenticate(req, env, cfg, rc, None).await?;
+    let wanted_prompt = prompt::requested(&headers, &rc.endpoint)?;
     let bytes = http::read_body(req, cfg.max_body_bytes).await?;
     if rc.archive.request {
         rc.request_body = Some(bytes.clone());
     }
-    let mut parsed = body::parse(&bytes)?;
-    let (body_len, images) = (bytes.len(), estimate::image_parts(&bytes));
+    let mut object = body::parse_object(&bytes)?;
+    let (mut body_len, images) = (bytes.len(), estimate::image_parts(&bytes));
     drop(bytes);
+    let workspace = store::workspace_config(env, cfg, &principal.workspace_id, rc.started_ms).await?;
+    let policy = workspace.effective_policy(&principal);
+    policy.check_headers(&headers)?;
+    // The rendered body is the request from here on: model, caps, estimates, cache key.
+    if let Some(wanted) = wanted_prompt {
+        let stored = prompts::prompt(env, cfg, &principal.workspace_id, &wanted, rc.started_ms).await?;
+        rc.prompt = Some((stored.id.clone(), stored.version));
+        prompt::apply(&mut object, &stored.id, stored.version, &stored.template)?;
+        body_len = object.to_vec().len();
+    }
+    let mut parsed = body::fields(object)?;
     rc.requested_model = Some(parsed.model.clone());
     if rc.meta.user_id.is_none() {
         rc.meta.user_id = parsed.user.clone();
     }
-    let workspace = store::workspace_config(env, cfg, &principal.workspace_id, rc.started_ms).await?;
-    let policy = workspace.effective_policy(&principal);
-    policy.check_headers(&headers)?;
     if let Some(cap) = policy.cap_max_tokens(estimate::requested_max_tokens(&parsed.object))? {
         parsed.object.set("max_tokens", &cap).map_err(|_| GatewayError::internal("body_rewrite"))?;
     }

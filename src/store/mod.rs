@@ -11,4 +11,6 @@ pub mod config;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;
 #[cfg(target_arch = "wasm32")]
+pub mod prompts;
+#[cfg(target_arch = "wasm32")]
 pub mod routers;

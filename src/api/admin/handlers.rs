@@ -1,7 +1,7 @@
 //! The admin route table: one match from (method, path) to a handler.
 
 use super::support::Admin;
-use super::{analytics, cache, governance, log_sink, logs, resources, routers, sessions};
+use super::{analytics, cache, governance, log_sink, logs, prompts, resources, routers, sessions};
 use crate::api::error::{ErrorType, GatewayError, GatewayResult};
 use crate::api::headers::bearer_token;
 use crate::auth::secrets::secrets_equal;
@@ -81,6 +81,12 @@ async fn route(admin: &Admin, method: &str, segs: &[&str], query: &[(String, Str
         ("GET", ["workspaces", ws, "routers", id]) => routers::get(admin, ws, id).await,
         ("PUT", ["workspaces", ws, "routers", id]) => routers::update(admin, ws, id, body).await,
         ("DELETE", ["workspaces", ws, "routers", id]) => routers::delete(admin, ws, id).await,
+
+        ("POST", ["workspaces", ws, "prompts"]) => prompts::create(admin, ws, body).await,
+        ("GET", ["workspaces", ws, "prompts"]) => prompts::list_all(admin, ws).await,
+        ("GET", ["workspaces", ws, "prompts", id]) => prompts::get(admin, ws, id).await,
+        ("POST", ["workspaces", ws, "prompts", id, "versions"]) => prompts::add_version(admin, ws, id, body).await,
+        ("GET", ["workspaces", ws, "prompts", id, "versions", v]) => prompts::get_version(admin, ws, id, v).await,
 
         ("POST", ["workspaces", ws, "virtual-keys"]) => r::create_virtual_key(admin, ws, body).await,
         ("GET", ["workspaces", ws, "virtual-keys"]) => r::list_virtual_keys(admin, ws).await,

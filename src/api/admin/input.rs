@@ -262,6 +262,64 @@ impl WriteRouter {
     }
 }
 
+const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
+
+/// `POST …/prompts`: version 1 of a new prompt.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePrompt {
+    pub id: String,
+    pub template: Value,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `POST …/prompts/{id}/versions`: the next version.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePromptVersion {
+    pub template: Value,
+    /// When absent, the new version keeps the previous one's.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+pub struct ValidPromptVersion {
+    /// The template as written (it was checked), as JSON text.
+    pub template: String,
+    pub variables: Vec<String>,
+    pub description: Option<String>,
+}
+
+fn check_prompt(template: &Value, description: Option<String>) -> GatewayResult<ValidPromptVersion> {
+    let parsed = crate::prompts::Template::parse(template).map_err(|why| bad("template", format!("template.{why}")))?;
+    let text = template.to_string();
+    if text.len() > MAX_TEMPLATE_BYTES {
+        return Err(bad("template", format!("'template' must be at most {MAX_TEMPLATE_BYTES} bytes of JSON.")));
+    }
+    let description = description.map(|d| d.trim().to_string());
+    if description.as_ref().is_some_and(|d| d.chars().count() > 2000 || d.chars().any(|c| c.is_control() && c != '\n')) {
+        return Err(bad("description", "'description' must be at most 2000 characters, without control characters."));
+    }
+    Ok(ValidPromptVersion { template: text, variables: parsed.variables(), description })
+}
+
+impl CreatePrompt {
+    pub fn validate(self) -> GatewayResult<(String, ValidPromptVersion)> {
+        let id = self.id.trim();
+        if !crate::prompts::valid_id(id) {
+            return Err(bad("id", "'id' must be 1-64 characters of A-Z, a-z, 0-9, '_', '-' or '.'."));
+        }
+        Ok((id.to_string(), check_prompt(&self.template, self.description)?))
+    }
+}
+
+impl CreatePromptVersion {
+    pub fn validate(self) -> GatewayResult<ValidPromptVersion> {
+        check_prompt(&self.template, self.description)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateVirtualKey {
@@ -459,6 +517,31 @@ mod tests {
         assert!(err(br#"{"name":"x","config":{"strategy":"fallback","targets":[{"provider":"openai"}]}}"#)
             .contains("config.targets[0].model"));
         assert!(err(br#"{"name":"bad name","config":{"provider":"openai","model":"m"}}"#).contains("'name'"));
+    }
+
+    #[test]
+    fn prompts_are_checked_with_the_path_of_each_mistake() {
+        let (id, v) = parse::<CreatePrompt>(
+            br#"{"id":" support-reply ","description":"Support","template":{"messages":[{"role":"system","content":"For {{company}}"},{"role":"user","content":"{{ question }} {{company}}"}],"params":{"temperature":0}}}"#,
+        )
+        .unwrap()
+        .validate()
+        .unwrap();
+        assert_eq!(id, "support-reply");
+        assert_eq!(v.variables, ["company", "question"]);
+        assert_eq!(v.description.as_deref(), Some("Support"));
+        let err = |body: &[u8]| parse::<CreatePrompt>(body).and_then(|p| p.validate()).err().unwrap();
+        let e = err(br#"{"id":"a b","template":{"messages":[{"role":"user","content":"x"}]}}"#);
+        assert_eq!(e.param.as_deref(), Some("id"));
+        let e = err(br#"{"id":"a","template":{"messages":[{"role":"user","content":"x"},{"role":"bot","content":"x"}]}}"#);
+        assert_eq!(e.param.as_deref(), Some("template"));
+        assert!(e.message.starts_with("template.messages[1].role: must be one of"), "{}", e.message);
+        let e = err(br#"{"id":"a","template":{"messages":[{"role":"user","content":"{{x"}]}}"#);
+        assert!(e.message.contains("template.messages[0].content: '{{x' has no closing"), "{}", e.message);
+        assert!(err(br#"{"id":"a"}"#).message.contains("template"));
+        let v = parse::<CreatePromptVersion>(br#"{"template":{"messages":[{"role":"user","content":"hi"}]}}"#).unwrap().validate().unwrap();
+        assert_eq!((v.variables.len(), v.description), (0, None));
+        assert!(parse::<CreatePromptVersion>(br#"{"template":{"messages":[]},"id":"x"}"#).is_err(), "a version keeps its prompt's id");
     }
 
     #[test]

@@ -19,6 +19,8 @@ mod log_sink;
 #[cfg(target_arch = "wasm32")]
 mod logs;
 #[cfg(target_arch = "wasm32")]
+mod prompts;
+#[cfg(target_arch = "wasm32")]
 mod resources;
 #[cfg(target_arch = "wasm32")]
 mod routers;
@@ -55,6 +57,10 @@ mod tests {
             "/admin/workspaces/{workspace}/provider-keys/{id}",
             "/admin/workspaces/{workspace}/routers",
             "/admin/workspaces/{workspace}/routers/{router}",
+            "/admin/workspaces/{workspace}/prompts",
+            "/admin/workspaces/{workspace}/prompts/{prompt}",
+            "/admin/workspaces/{workspace}/prompts/{prompt}/versions",
+            "/admin/workspaces/{workspace}/prompts/{prompt}/versions/{version}",
             "/admin/workspaces/{workspace}/virtual-keys",
             "/admin/workspaces/{workspace}/virtual-keys/{id}",
             "/admin/workspaces/{workspace}/virtual-keys/{id}/revoke",
