@@ -232,7 +232,7 @@ async fn attempt(
                     }
                     let encoder = ChunkEncoder::new(&rc.id, target.model_id, now_ms() / 1000, chat.include_usage);
                     let transform: Box<dyn StreamTransform> =
-                        Box::new(TranslatingStream::new(adapter.stream_decoder(), encoder));
+                        Box::new(TranslatingStream::new(adapter.stream_decoder(), Box::new(encoder)));
                     stream(rc, upstream, transform, &target, timeout_ms.saturating_sub(now_ms() - started)).await
                 }
                 Endpoint::Embeddings => {

@@ -9,6 +9,7 @@ pub mod anthropic;
 pub mod auth;
 pub mod bedrock;
 pub mod chat;
+pub mod client_stream;
 pub mod cohere;
 pub mod gemini;
 pub mod openai_compat;

@@ -1,13 +1,13 @@
 //! Stream transforms built from a provider's `StreamDecoder`:
 //!
-//! - `TranslatingStream`: provider stream → OpenAI chunks for the client.
+//! - `TranslatingStream`: provider stream → the client's stream format
+//!   (OpenAI chunks, Responses events, Anthropic Messages events).
 //! - `ObservingStream`: provider stream forwarded untouched (native
 //!   pass-through), decoded on the side only to learn usage.
 
 use super::adapter::StreamDecoder;
 use super::chat::StreamEvent;
-use super::openai_format::chunks::ChunkEncoder;
-use super::sse;
+use super::client_stream::ClientStreamEncoder;
 use super::stream_transform::{ChunkOut, StreamSummary, StreamTransform};
 use crate::api::error::GatewayError;
 
@@ -23,12 +23,12 @@ fn note(summary: &mut StreamSummary, event: &StreamEvent) {
 
 pub struct TranslatingStream {
     decoder: Box<dyn StreamDecoder>,
-    encoder: ChunkEncoder,
+    encoder: Box<dyn ClientStreamEncoder>,
     summary: StreamSummary,
 }
 
 impl TranslatingStream {
-    pub fn new(decoder: Box<dyn StreamDecoder>, encoder: ChunkEncoder) -> Self {
+    pub fn new(decoder: Box<dyn StreamDecoder>, encoder: Box<dyn ClientStreamEncoder>) -> Self {
         TranslatingStream { decoder, encoder, summary: StreamSummary::default() }
     }
 
@@ -58,7 +58,7 @@ impl StreamTransform for TranslatingStream {
     }
 
     fn error_event(&self, e: &GatewayError) -> Vec<u8> {
-        sse::encode(None, &e.to_openai_json())
+        self.encoder.error_event(e)
     }
 }
 
@@ -127,7 +127,8 @@ mod tests {
 
     #[test]
     fn translation_summarises_and_encodes() {
-        let mut t = TranslatingStream::new(Box::new(Lines), ChunkEncoder::new("r", "m", 0, false));
+        let encoder = crate::providers::openai_format::chunks::ChunkEncoder::new("r", "m", 0, false);
+        let mut t = TranslatingStream::new(Box::new(Lines), Box::new(encoder));
         let ChunkOut::Bytes(out) = t.push(b"hello\n.\nu\n!\n") else { panic!() };
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("\"content\":\"hello\""));

@@ -194,7 +194,7 @@ fn translated_for_an_openai_client() {
     use crate::providers::stream_transform::{ChunkOut, StreamTransform};
     use crate::providers::translate::TranslatingStream;
 
-    let mut t = TranslatingStream::new(Box::new(MessagesStream::new()), ChunkEncoder::new("r1", "claude-sonnet-4-5", 1, true));
+    let mut t = TranslatingStream::new(Box::new(MessagesStream::new()), Box::new(ChunkEncoder::new("r1", "claude-sonnet-4-5", 1, true)));
     let mut out = Vec::new();
     for c in fixture("stream_tool_use.sse").chunks(17) {
         let ChunkOut::Bytes(b) = t.push(c) else { panic!("a translator replaces chunks") };

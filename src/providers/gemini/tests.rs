@@ -359,7 +359,7 @@ fn unterminated_last_event_and_garbage() {
 #[test]
 fn translated_to_openai_chunks() {
     let mut t =
-        TranslatingStream::new(Gemini.stream_decoder(), ChunkEncoder::new("r1", "gemini-3-flash-preview", 9, true));
+        TranslatingStream::new(Gemini.stream_decoder(), Box::new(ChunkEncoder::new("r1", "gemini-3-flash-preview", 9, true)));
     let mut out = Vec::new();
     for c in fixture!("stream_tools.sse").as_bytes().chunks(13) {
         match t.push(c) {

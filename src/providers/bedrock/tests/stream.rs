@@ -185,7 +185,7 @@ fn invoke_stream_metrics_give_usage() {
 
 #[test]
 fn translated_to_openai_chunks() {
-    let mut t = TranslatingStream::new(Bedrock.stream_decoder(), ChunkEncoder::new("req1", "bedrock/x", 0, true));
+    let mut t = TranslatingStream::new(Bedrock.stream_decoder(), Box::new(ChunkEncoder::new("req1", "bedrock/x", 0, true)));
     let mut out = Vec::new();
     for c in frames("stream_tool_use.jsonl").concat().chunks(9) {
         match t.push(c) {
