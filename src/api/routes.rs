@@ -14,6 +14,10 @@ pub enum Endpoint {
     Completions,
     Embeddings,
     Responses,
+    /// `POST /v1/messages`: Anthropic's Messages API, for any provider.
+    Messages,
+    /// `POST /v1/messages/count_tokens`.
+    CountTokens,
     ImagesGenerations,
     /// `GET /v1/models`
     ListModels,
@@ -33,10 +37,26 @@ impl Endpoint {
             Endpoint::Completions => "/completions",
             Endpoint::Embeddings => "/embeddings",
             Endpoint::Responses => "/responses",
+            // Forwarded only to Anthropic, whose base URL has no version.
+            Endpoint::Messages => "/v1/messages",
+            Endpoint::CountTokens => "/v1/messages/count_tokens",
             Endpoint::ImagesGenerations => "/images/generations",
             Endpoint::ListModels | Endpoint::RetrieveModel(_) => "/models",
             Endpoint::Passthrough { .. } | Endpoint::UsageEvents => "",
         }
+    }
+
+    /// The body field that caps the answer's length.
+    pub fn max_tokens_field(&self) -> &'static str {
+        match self {
+            Endpoint::Responses => "max_output_tokens",
+            _ => "max_tokens",
+        }
+    }
+
+    /// Whether errors must take Anthropic's shape (its SDK reads no other).
+    pub fn speaks_anthropic(&self) -> bool {
+        matches!(self, Endpoint::Messages | Endpoint::CountTokens)
     }
 
     /// Stable name used in logs, analytics and the catalog's capability list.
@@ -46,6 +66,8 @@ impl Endpoint {
             Endpoint::Completions => "completions",
             Endpoint::Embeddings => "embeddings",
             Endpoint::Responses => "responses",
+            Endpoint::Messages => "messages",
+            Endpoint::CountTokens => "count_tokens",
             Endpoint::ImagesGenerations => "images",
             Endpoint::ListModels | Endpoint::RetrieveModel(_) => "models",
             Endpoint::Passthrough { .. } => "passthrough",
@@ -101,6 +123,8 @@ fn unified(method: &str, rest: &[&str], path: &str) -> Result<Route, GatewayErro
         ["completions"] => Endpoint::Completions,
         ["embeddings"] => Endpoint::Embeddings,
         ["responses"] => Endpoint::Responses,
+        ["messages"] => Endpoint::Messages,
+        ["messages", "count_tokens"] => Endpoint::CountTokens,
         ["images", "generations"] => Endpoint::ImagesGenerations,
         ["usage-events"] => Endpoint::UsageEvents,
         ["models"] => return expect(method, "GET", Route::Unified(Endpoint::ListModels)),
@@ -163,6 +187,12 @@ mod tests {
         assert_eq!(route("POST", "/v1/embeddings"), Ok(Route::Unified(Endpoint::Embeddings)));
         assert_eq!(route("GET", "/v1/models"), Ok(Route::Unified(Endpoint::ListModels)));
         assert_eq!(route("POST", "/v1/usage-events"), Ok(Route::Unified(Endpoint::UsageEvents)));
+        assert_eq!(route("POST", "/v1/responses"), Ok(Route::Unified(Endpoint::Responses)));
+        // Claude Code and the Anthropic SDK, pointed at the gateway.
+        assert_eq!(route("POST", "/v1/messages"), Ok(Route::Unified(Endpoint::Messages)));
+        assert_eq!(route("POST", "/v1/messages/count_tokens"), Ok(Route::Unified(Endpoint::CountTokens)));
+        assert!(Endpoint::Messages.speaks_anthropic() && !Endpoint::Responses.speaks_anthropic());
+        assert_eq!(Endpoint::Responses.max_tokens_field(), "max_output_tokens");
     }
 
     #[test]

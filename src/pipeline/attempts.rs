@@ -19,14 +19,17 @@ use crate::api::error::{GatewayError, GatewayResult};
 use crate::api::routes::Endpoint;
 use crate::governance::scope_policy::EffectivePolicy;
 use crate::catalog::{catalog, ModelSpec};
-use crate::providers::adapter::{adapter_for, invalid_answer, ChatAdapter};
+use crate::providers::adapter::{adapter_for, invalid_answer, unsupported, ChatAdapter};
+use crate::providers::client_format::{self, ClientFormat};
+use crate::providers::openai_compat::chat::OpenAiChat;
 use crate::providers::openai_compat::request as openai_request;
 use crate::providers::openai_compat::stream::StreamObserver;
-use crate::providers::openai_format::chunks::ChunkEncoder;
-use crate::providers::openai_format::{embeddings as openai_embeddings, request as openai_chat};
+use crate::providers::openai_format::embeddings as openai_embeddings;
+use crate::providers::responses_format::stream::ResponsesObserver;
+use crate::providers::serving::{serving, Serving};
 use crate::providers::stream_transform::StreamTransform;
-use crate::providers::translate::TranslatingStream;
-use crate::providers::{upstream_error, Target};
+use crate::providers::translate::{ObservingStream, TranslatingStream};
+use crate::providers::{sse, upstream_error, Target};
 use crate::routing::config::{HealthPolicy, RetryPolicy};
 use crate::routing::{health, health_client, retry};
 use crate::runtime::http::UpstreamResponse;
@@ -56,10 +59,11 @@ pub struct Resilience {
 
 /// What a successful attempt produced and how stage 6 must answer it.
 pub enum Answer {
-    /// An OpenAI-compatible provider's JSON answer.
-    Forward { upstream: UpstreamResponse },
-    /// A translated JSON chat answer.
-    Chat { upstream: UpstreamResponse, adapter: &'static dyn ChatAdapter },
+    /// A JSON answer in the client's own format, forwarded; usage is read
+    /// as OpenAI reports it unless a provider adapter must read it.
+    Forward { upstream: UpstreamResponse, usage_reader: Option<&'static dyn ChatAdapter> },
+    /// A translated JSON chat answer, to encode in the client's format.
+    Chat { upstream: UpstreamResponse, adapter: &'static dyn ChatAdapter, format: ClientFormat },
     /// A stream, its first chunk already read and judged.
     Stream { upstream: UpstreamResponse, transform: Box<dyn StreamTransform>, first: Option<FirstChunk> },
     /// An answer composed by the gateway (translated embeddings).
@@ -203,59 +207,67 @@ async fn attempt(
     let body = body_for(req.body, candidate)?;
     let endpoint = rc.endpoint.clone();
     let started = now_ms();
-    match adapter_for(target.provider.adapter) {
-        None => {
-            let (upstream_req, plan) = openai_request::build(&endpoint, body, &target, req.forwarded)?;
-            rc.stream = plan.stream;
-            let read_error =
-                |status: u16, body: &[u8]| upstream_error::normalize(status, body, &target.provider.id, target.secret);
-            let upstream = send_attempt(rc, &target, &upstream_req, timeout_ms, &read_error).await?;
-            if !plan.stream {
-                return Ok(Answer::Forward { upstream });
-            }
-            let transform: Box<dyn StreamTransform> = Box::new(StreamObserver::new(plan.strip_usage_chunk));
-            stream(rc, upstream, transform, &target, timeout_ms.saturating_sub(now_ms() - started)).await
+    let serving = serving(target.provider, &endpoint).ok_or_else(|| unsupported(&target, endpoint.name()))?;
+    let adapter = adapter_for(target.provider.adapter);
+    // Forwarded in the client's own format: OpenAI-compatible providers
+    // (every endpoint they serve) and Anthropic for Messages clients.
+    if serving == Serving::Native && (adapter.is_none() || endpoint.speaks_anthropic()) {
+        let (upstream_req, plan) = openai_request::build(&endpoint, body, &target, req.forwarded)?;
+        rc.stream = plan.stream;
+        let reader = if endpoint.speaks_anthropic() { adapter } else { None };
+        let read_error = |status: u16, body: &[u8]| match reader {
+            Some(a) => a.error_from(status, body, &target),
+            None => upstream_error::normalize(status, body, &target.provider.id, target.secret),
+        };
+        let upstream = send_attempt(rc, &target, &upstream_req, timeout_ms, &read_error).await?;
+        if !plan.stream {
+            return Ok(Answer::Forward { upstream, usage_reader: reader });
         }
-        Some(adapter) => {
-            let value = body
-                .to_value()
-                .map_err(|_| GatewayError::invalid_request("invalid_json", "The request body is not valid JSON."))?;
-            let read_error = |status: u16, body: &[u8]| adapter.error_from(status, body, &target);
-            match endpoint {
-                Endpoint::ChatCompletions => {
-                    let chat = openai_chat::parse(&value, target.model_id)?;
-                    rc.stream = chat.stream;
-                    let upstream_req = adapter.build_chat(&chat, &target)?;
-                    let upstream = send_attempt(rc, &target, &upstream_req, timeout_ms, &read_error).await?;
-                    if !chat.stream {
-                        return Ok(Answer::Chat { upstream, adapter });
-                    }
-                    let encoder = ChunkEncoder::new(&rc.id, target.model_id, now_ms() / 1000, chat.include_usage);
-                    let transform: Box<dyn StreamTransform> =
-                        Box::new(TranslatingStream::new(adapter.stream_decoder(), Box::new(encoder)));
-                    stream(rc, upstream, transform, &target, timeout_ms.saturating_sub(now_ms() - started)).await
-                }
-                Endpoint::Embeddings => {
-                    let request = openai_embeddings::parse(&value, target.model_id)?;
-                    let mut bodies = Vec::new();
-                    for upstream_req in &adapter.build_embeddings(&request, &target)? {
-                        let upstream = send_attempt(rc, &target, upstream_req, timeout_ms, &read_error).await?;
-                        let (_, bytes) =
-                            upstream.bytes().await.map_err(|_| invalid_answer(&target.provider.id, "the body was cut off"))?;
-                        bodies.push(bytes);
-                    }
-                    let answer = adapter.parse_embeddings(&bodies, &request)?;
-                    rc.usage = Some(answer.usage);
-                    Ok(Answer::Composed(openai_embeddings::to_json(&answer, &request, target.model_id)))
-                }
-                other => Err(GatewayError::invalid_request(
-                    "unsupported_for_provider",
-                    format!("Provider '{}' does not serve the {} endpoint.", target.provider.id, other.name()),
-                )
-                .with_param("model")),
-            }
-        }
+        let transform: Box<dyn StreamTransform> = match (&endpoint, reader) {
+            (_, Some(a)) => Box::new(ObservingStream::new(a.stream_decoder(), anthropic_error_event)),
+            (Endpoint::Responses, None) => Box::new(ResponsesObserver::default()),
+            _ => Box::new(StreamObserver::new(plan.strip_usage_chunk)),
+        };
+        return stream(rc, upstream, transform, &target, timeout_ms.saturating_sub(now_ms() - started)).await;
     }
+    // Translated: the client's format → neutral chat → the provider's chat
+    // API (OpenAI's own for OpenAI-compatible providers) and back.
+    let adapter: &'static dyn ChatAdapter = adapter.unwrap_or(&OpenAiChat);
+    let value = body
+        .to_value()
+        .map_err(|_| GatewayError::invalid_request("invalid_json", "The request body is not valid JSON."))?;
+    let read_error = |status: u16, body: &[u8]| adapter.error_from(status, body, &target);
+    if endpoint == Endpoint::Embeddings {
+        let request = openai_embeddings::parse(&value, target.model_id)?;
+        let mut bodies = Vec::new();
+        for upstream_req in &adapter.build_embeddings(&request, &target)? {
+            let upstream = send_attempt(rc, &target, upstream_req, timeout_ms, &read_error).await?;
+            let (_, bytes) = upstream.bytes().await.map_err(|_| invalid_answer(&target.provider.id, "the body was cut off"))?;
+            bodies.push(bytes);
+        }
+        let answer = adapter.parse_embeddings(&bodies, &request)?;
+        rc.usage = Some(answer.usage);
+        return Ok(Answer::Composed(openai_embeddings::to_json(&answer, &request, target.model_id)));
+    }
+    let (chat, format) = client_format::parse(&endpoint, &value, target.model_id)?;
+    if endpoint == Endpoint::CountTokens {
+        // No provider but Anthropic counts tokens: the gateway estimates.
+        return Ok(Answer::Composed(client_format::count_tokens(&chat)));
+    }
+    rc.stream = chat.stream;
+    let upstream_req = adapter.build_chat(&chat, &target)?;
+    let upstream = send_attempt(rc, &target, &upstream_req, timeout_ms, &read_error).await?;
+    if !chat.stream {
+        return Ok(Answer::Chat { upstream, adapter, format });
+    }
+    let encoder = format.encoder(&rc.id, target.model_id, now_ms() / 1000);
+    let transform: Box<dyn StreamTransform> = Box::new(TranslatingStream::new(adapter.stream_decoder(), encoder));
+    stream(rc, upstream, transform, &target, timeout_ms.saturating_sub(now_ms() - started)).await
+}
+
+/// Errors inside an Anthropic-format stream.
+fn anthropic_error_event(e: &GatewayError) -> Vec<u8> {
+    sse::encode(Some("error"), &e.to_anthropic_json())
 }
 
 /// Reads a stream's first chunk (within what is left of the attempt's

@@ -54,7 +54,7 @@ fn finish<'a>(
     provider_key: Option<&str>,
 ) -> GatewayResult<Selected<'a>> {
     let provider = resolved.provider;
-    if !provider.serves(endpoint.name()) {
+    if crate::providers::serving::serving(provider, endpoint).is_none() {
         return Err(GatewayError::invalid_request(
             "unsupported_for_provider",
             format!("Provider '{}' does not serve the {} endpoint.", provider.id, endpoint.name()),

@@ -249,6 +249,8 @@ pub fn stream_answer(
 /// Ends the request with an error response and schedules its log record.
 pub fn fail(mut rc: RequestContext, e: GatewayError, env: &Env, ctx: &Context, shape: ErrorShape) -> Response {
     rc.fail(&e, now_ms());
+    // Claude Code and the Anthropic SDK read only Anthropic's error shape.
+    let shape = if rc.endpoint.speaks_anthropic() { ErrorShape::Anthropic } else { shape };
     let resp = http::error(&e, Some(&rc.id), shape);
     if let Some(p) = &rc.provider {
         let _ = resp.headers().set(ALEPHANT_PROVIDER, p);

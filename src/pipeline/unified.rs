@@ -19,7 +19,6 @@ use crate::catalog::{catalog, ModelSpec};
 use crate::governance::scope_policy::EffectivePolicy;
 use crate::governance::scopes::{Estimates, Subject};
 use crate::governance::{admission, estimate, rate_limit};
-use crate::providers::openai_format::response as openai_response;
 use crate::routing::config::{RetryPolicy, RouterConfig, Target};
 use crate::routing::facts::RequestFacts;
 use crate::routing::plan::{plan, PlanError};
@@ -89,7 +88,7 @@ async fn run(
         rc.meta.user_id = parsed.user.clone();
     }
     if let Some(cap) = policy.cap_max_tokens(estimate::requested_max_tokens(&parsed.object))? {
-        parsed.object.set("max_tokens", &cap).map_err(|_| GatewayError::internal("body_rewrite"))?;
+        parsed.object.set(rc.endpoint.max_tokens_field(), &cap).map_err(|_| GatewayError::internal("body_rewrite"))?;
     }
 
     let router_name = router.or_else(|| parsed.model.strip_prefix("router/").map(str::to_string));
@@ -274,13 +273,17 @@ fn forced(headers: &[(String, String)], policy: &EffectivePolicy, candidates: Ve
 /// Stage 6 for each kind of answer.
 async fn respond(answer: Answer, rc: RequestContext, model: Option<ModelSpec>, env: &Env, ctx: &Context) -> Response {
     match answer {
-        Answer::Forward { upstream } => json_answer(upstream, rc, model, keep_openai(), env, ctx).await,
+        Answer::Forward { upstream, usage_reader: None } => json_answer(upstream, rc, model, keep_openai(), env, ctx).await,
+        Answer::Forward { upstream, usage_reader: Some(adapter) } => {
+            let convert: JsonConversion = Box::new(move |bytes: &[u8]| Ok((None, adapter.parse_chat(bytes).ok().and_then(|r| r.usage))));
+            json_answer(upstream, rc, model, convert, env, ctx).await
+        }
         Answer::Stream { upstream, transform, first } => stream_answer(upstream, rc, transform, first, model, SSE, env, ctx),
-        Answer::Chat { upstream, adapter } => {
+        Answer::Chat { upstream, adapter, format } => {
             let (id, model_id) = (rc.id.clone(), rc.model.clone().unwrap_or_default());
             let convert: JsonConversion = Box::new(move |bytes: &[u8]| {
                 let answer = adapter.parse_chat(bytes)?;
-                let json = openai_response::to_json(&answer, &id, &model_id, now_ms() / 1000);
+                let json = format.to_json(&answer, &id, &model_id, now_ms() / 1000);
                 Ok((Some(json), answer.usage))
             });
             json_answer(upstream, rc, model, convert, env, ctx).await

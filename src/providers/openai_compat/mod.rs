@@ -3,5 +3,6 @@
 //! OpenRouter, Ollama, vLLM, Hugging Face). Requests are forwarded with only
 //! the fields the gateway must change rewritten; answers pass through.
 
+pub mod chat;
 pub mod request;
 pub mod stream;

@@ -1,0 +1,50 @@
+//! The client's side of a translated request: which format the client
+//! spoke (OpenAI chat, the Responses API, Anthropic Messages), parsed into
+//! the neutral chat model, and the answer encoded back into it — as one
+//! JSON document or as that format's stream.
+
+use super::chat::{ChatRequest, ChatResponse};
+use super::client_stream::ClientStreamEncoder;
+use super::openai_format::{chunks::ChunkEncoder, request as chat_request, response as chat_response};
+use crate::api::error::{GatewayError, GatewayResult};
+use crate::api::routes::Endpoint;
+use serde_json::Value;
+
+/// What encoding the answer needs to know about the request.
+#[derive(Debug, Clone)]
+pub enum ClientFormat {
+    Chat { include_usage: bool },
+}
+
+/// The client's body (already rewritten for the target) as a chat request.
+pub fn parse(endpoint: &Endpoint, body: &Value, model_id: &str) -> GatewayResult<(ChatRequest, ClientFormat)> {
+    match endpoint {
+        Endpoint::ChatCompletions => {
+            let chat = chat_request::parse(body, model_id)?;
+            let include_usage = chat.include_usage;
+            Ok((chat, ClientFormat::Chat { include_usage }))
+        }
+        other => Err(GatewayError::invalid_request(
+            "unsupported_for_provider",
+            format!("The {} endpoint cannot be translated for this provider.", other.name()),
+        )
+        .with_param("model")),
+    }
+}
+
+impl ClientFormat {
+    /// A complete answer in the client's format. `id` is the gateway's
+    /// request id, `created` in seconds.
+    pub fn to_json(&self, answer: &ChatResponse, id: &str, model: &str, created: u64) -> Vec<u8> {
+        match self {
+            ClientFormat::Chat { .. } => chat_response::to_json(answer, id, model, created),
+        }
+    }
+
+    /// The encoder of a streamed answer in the client's format.
+    pub fn encoder(self, id: &str, model: &str, created: u64) -> Box<dyn ClientStreamEncoder> {
+        match self {
+            ClientFormat::Chat { include_usage } => Box::new(ChunkEncoder::new(id, model, created, include_usage)),
+        }
+    }
+}
