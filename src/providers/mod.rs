@@ -12,6 +12,7 @@ pub mod chat;
 pub mod client_stream;
 pub mod cohere;
 pub mod gemini;
+pub mod messages_format;
 pub mod openai_compat;
 pub mod openai_format;
 pub mod serving;
