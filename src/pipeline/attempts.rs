@@ -25,7 +25,7 @@ use crate::providers::openai_compat::chat::OpenAiChat;
 use crate::providers::openai_compat::request as openai_request;
 use crate::providers::openai_compat::stream::StreamObserver;
 use crate::providers::openai_format::embeddings as openai_embeddings;
-use crate::providers::responses_format::stream::ResponsesObserver;
+use crate::providers::responses_format::ResponsesObserver;
 use crate::providers::serving::{serving, Serving};
 use crate::providers::stream_transform::StreamTransform;
 use crate::providers::translate::{ObservingStream, TranslatingStream};
@@ -225,7 +225,7 @@ async fn attempt(
         }
         let transform: Box<dyn StreamTransform> = match (&endpoint, reader) {
             (_, Some(a)) => Box::new(ObservingStream::new(a.stream_decoder(), anthropic_error_event)),
-            (Endpoint::Responses, None) => Box::new(ResponsesObserver::default()),
+            (Endpoint::Responses, None) => Box::new(ResponsesObserver::new()),
             _ => Box::new(StreamObserver::new(plan.strip_usage_chunk)),
         };
         return stream(rc, upstream, transform, &target, timeout_ms.saturating_sub(now_ms() - started)).await;

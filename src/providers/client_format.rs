@@ -5,6 +5,8 @@
 
 use super::chat::{ChatRequest, ChatResponse};
 use super::client_stream::ClientStreamEncoder;
+use super::messages_format::{self, count_tokens, stream::MessagesEncoder};
+use super::responses_format::{self, ResponsesEncoder};
 use super::openai_format::{chunks::ChunkEncoder, request as chat_request, response as chat_response};
 use crate::api::error::{GatewayError, GatewayResult};
 use crate::api::routes::Endpoint;
@@ -14,6 +16,8 @@ use serde_json::Value;
 #[derive(Debug, Clone)]
 pub enum ClientFormat {
     Chat { include_usage: bool },
+    Responses(responses_format::Echo),
+    Messages(messages_format::Echo),
 }
 
 /// The client's body (already rewritten for the target) as a chat request.
@@ -23,6 +27,23 @@ pub fn parse(endpoint: &Endpoint, body: &Value, model_id: &str) -> GatewayResult
             let chat = chat_request::parse(body, model_id)?;
             let include_usage = chat.include_usage;
             Ok((chat, ClientFormat::Chat { include_usage }))
+        }
+        Endpoint::Responses => {
+            let parsed = responses_format::parse(body, model_id)?;
+            Ok((parsed.chat, ClientFormat::Responses(parsed.echo)))
+        }
+        Endpoint::Messages => {
+            let parsed = messages_format::request::parse(body, model_id)?;
+            Ok((parsed.chat, ClientFormat::Messages(parsed.echo)))
+        }
+        Endpoint::CountTokens => {
+            // Counting needs no answer length; parse it as a message would be.
+            let mut body = body.clone();
+            if let Some(o) = body.as_object_mut() {
+                o.entry("max_tokens").or_insert(Value::from(1));
+            }
+            let parsed = messages_format::request::parse(&body, model_id)?;
+            Ok((parsed.chat, ClientFormat::Messages(parsed.echo)))
         }
         other => Err(GatewayError::invalid_request(
             "unsupported_for_provider",
@@ -38,6 +59,8 @@ impl ClientFormat {
     pub fn to_json(&self, answer: &ChatResponse, id: &str, model: &str, created: u64) -> Vec<u8> {
         match self {
             ClientFormat::Chat { .. } => chat_response::to_json(answer, id, model, created),
+            ClientFormat::Responses(echo) => responses_format::response::to_json(answer, echo, id, model, created),
+            ClientFormat::Messages(echo) => messages_format::response::to_json(answer, echo, id, model),
         }
     }
 
@@ -45,6 +68,13 @@ impl ClientFormat {
     pub fn encoder(self, id: &str, model: &str, created: u64) -> Box<dyn ClientStreamEncoder> {
         match self {
             ClientFormat::Chat { include_usage } => Box::new(ChunkEncoder::new(id, model, created, include_usage)),
+            ClientFormat::Responses(echo) => Box::new(ResponsesEncoder::new(echo, id, model, created)),
+            ClientFormat::Messages(echo) => Box::new(MessagesEncoder::new(echo, id, model)),
         }
     }
+}
+
+/// `/v1/messages/count_tokens` for providers that cannot count: an estimate.
+pub fn count_tokens(chat: &ChatRequest) -> Vec<u8> {
+    count_tokens::to_json(count_tokens::estimate(chat))
 }

@@ -9,6 +9,7 @@ pub mod anthropic;
 pub mod auth;
 pub mod bedrock;
 pub mod chat;
+pub mod client_format;
 pub mod client_stream;
 pub mod cohere;
 pub mod gemini;
