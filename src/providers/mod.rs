@@ -14,6 +14,7 @@ pub mod cohere;
 pub mod gemini;
 pub mod openai_compat;
 pub mod openai_format;
+pub mod responses_format;
 pub mod sse;
 pub mod stream_transform;
 pub mod translate;
