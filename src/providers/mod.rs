@@ -16,6 +16,7 @@ pub mod gemini;
 pub mod messages_format;
 pub mod openai_compat;
 pub mod openai_format;
+pub mod responses_format;
 pub mod serving;
 pub mod sse;
 pub mod stream_transform;

@@ -10,14 +10,14 @@ fn bad(param: &str, message: impl Into<String>) -> GatewayError {
     GatewayError::invalid_request("invalid_value", message).with_param(param)
 }
 
-fn opt_f64(v: &Value, key: &str) -> GatewayResult<Option<f64>> {
+pub(crate) fn opt_f64(v: &Value, key: &str) -> GatewayResult<Option<f64>> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(x) => x.as_f64().map(Some).ok_or_else(|| bad(key, format!("'{key}' must be a number."))),
     }
 }
 
-fn opt_u32(v: &Value, key: &str) -> GatewayResult<Option<u32>> {
+pub(crate) fn opt_u32(v: &Value, key: &str) -> GatewayResult<Option<u32>> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(x) => x

@@ -1,13 +1,21 @@
 //! Azure OpenAI: OpenAI's format under
 //! `/openai/deployments/{deployment}/{chat/completions|completions|embeddings}?api-version=…`,
-//! authenticated by an `api-key` header. The answer's `model` is the
+//! and the Responses API at `/openai/responses?api-version=…` (the body's
+//! `model` names the deployment), authenticated by an `api-key` header. The answer's `model` is the
 //! deployment name. Errors use Azure's `{"error":{"code":"<status>","message"}}`.
 
 use crate::openai;
 use crate::output::Output;
+use crate::responses;
 use serde_json::{json, Value};
 
 const PREFIX: &str = "/openai/deployments/";
+const RESPONSES: &str = "/openai/responses";
+
+/// Whether a path is Azure's (error bodies in its shape).
+pub fn serves(path: &str) -> bool {
+    deployment(path).is_some() || path.trim_end_matches('/') == RESPONSES
+}
 
 /// Splits `/openai/deployments/{deployment}/{operation}` into its two parts.
 pub fn deployment(path: &str) -> Option<(&str, &str)> {
@@ -19,7 +27,7 @@ fn has_api_version(query: Option<&str>) -> bool {
     query.is_some_and(|q| q.split('&').any(|kv| kv.strip_prefix("api-version=").is_some_and(|v| !v.is_empty())))
 }
 
-/// Answers an Azure deployment path; `None` for any other path.
+/// Answers an Azure deployment or Responses path; `None` for any other path.
 pub fn route(
     method: &str,
     path: &str,
@@ -29,7 +37,11 @@ pub fn route(
     content: Option<&str>,
     request_id: &str,
 ) -> Option<Output> {
-    let (name, operation) = deployment(path)?;
+    let target = match deployment(path) {
+        Some(d) => Some(d),
+        None if path == RESPONSES => None,
+        None => return None,
+    };
     if api_key.is_none_or(str::is_empty) {
         return Some(error(
             401,
@@ -40,6 +52,7 @@ pub fn route(
     if !has_api_version(query) || method != "POST" {
         return Some(error(404, "Resource not found"));
     }
+    let Some((name, operation)) = target else { return Some(responses::create(body, content, request_id)) };
     // Azure answers with the deployment's model whatever the body says.
     let mut body = body.clone();
     if let Value::Object(map) = &mut body {

@@ -12,7 +12,8 @@
 //!   POST /_mock/reset              forget requests and scripts
 //! Behaviour from the base URL: http://127.0.0.1:<port>/~tag=a,status=500/v1 (see behaviour.rs).
 //! Formats by path: OpenAI (`/chat/completions`, `/completions`, `/embeddings`,
-//! `/models`), Azure OpenAI (`/openai/deployments/{d}/…?api-version=`),
+//! `/models`, `/responses`), Azure OpenAI (`/openai/deployments/{d}/…?api-version=`,
+//! `/openai/responses?api-version=`),
 //! Anthropic (`/v1/messages`, `/v1/messages/count_tokens`), Gemini
 //! (`/v1beta/models/{m}:generateContent|streamGenerateContent|embedContent|batchEmbedContents`),
 //! Bedrock (`/model/{id}/converse|converse-stream|invoke`, binary event
@@ -27,6 +28,7 @@ mod conversation;
 mod gemini;
 mod openai;
 mod output;
+mod responses;
 mod state;
 mod text;
 
@@ -219,6 +221,7 @@ fn route(call: &Call, content: Option<&str>, request_id: &str) -> Output {
         ("POST", p) if p.ends_with("/v2/embed") => cohere::embed(body),
         ("POST", p) if p.ends_with("/messages/count_tokens") => anthropic::count_tokens(body),
         ("POST", p) if p.ends_with("/messages") => anthropic::messages(body, content, request_id),
+        ("POST", p) if p.ends_with("/responses") => responses::create(body, content, request_id),
         ("POST", p) if p.ends_with("/chat/completions") => openai::chat(body, content, request_id),
         ("POST", p) if p.ends_with("/completions") => openai::completions(body, content, request_id),
         ("POST", p) if p.ends_with("/embeddings") => openai::embeddings(body),
@@ -232,7 +235,7 @@ fn route(call: &Call, content: Option<&str>, request_id: &str) -> Output {
 /// An error answer (`behaviour.status`) in the shape of the API the path belongs to.
 fn error_for_path(path: &str, status: u16, message: &str) -> Output {
     let path = path.trim_end_matches('/');
-    if azure::deployment(path).is_some() {
+    if azure::serves(path) {
         azure::error(status, message)
     } else if path.ends_with("/v2/chat") || path.ends_with("/v2/embed") {
         cohere::error(status, message)
@@ -350,5 +353,13 @@ mod tests {
         assert_eq!(status, 401);
         let (_, v) = status_and_body(route(&call("/openai/deployments/d/chat/completions", Some("k")), None, "1"));
         assert_eq!(v["model"], "d");
+        let body = json!({"model": "gpt-4.1", "input": "hi"});
+        let call = |path, api_key| Call { method: "POST", path, query: Some("api-version=preview"), api_key, body: &body };
+        let (_, v) = status_and_body(route(&call("/v1/responses", None), None, "1"));
+        assert_eq!(v["object"], "response");
+        let (status, _) = status_and_body(route(&call("/openai/responses", None), None, "1"));
+        assert_eq!(status, 401);
+        let (_, v) = status_and_body(route(&call("/openai/responses", Some("k")), None, "1"));
+        assert_eq!((v["object"].as_str(), v["model"].as_str()), (Some("response"), Some("gpt-4.1")));
     }
 }
