@@ -16,7 +16,7 @@ use serde_json::Value;
 #[derive(Debug, Clone)]
 pub enum ClientFormat {
     Chat { include_usage: bool },
-    Responses(responses_format::Echo),
+    Responses(Box<responses_format::Echo>),
     Messages(messages_format::Echo),
 }
 
@@ -30,7 +30,7 @@ pub fn parse(endpoint: &Endpoint, body: &Value, model_id: &str) -> GatewayResult
         }
         Endpoint::Responses => {
             let parsed = responses_format::parse(body, model_id)?;
-            Ok((parsed.chat, ClientFormat::Responses(parsed.echo)))
+            Ok((parsed.chat, ClientFormat::Responses(Box::new(parsed.echo))))
         }
         Endpoint::Messages => {
             let parsed = messages_format::request::parse(body, model_id)?;
@@ -68,7 +68,7 @@ impl ClientFormat {
     pub fn encoder(self, id: &str, model: &str, created: u64) -> Box<dyn ClientStreamEncoder> {
         match self {
             ClientFormat::Chat { include_usage } => Box::new(ChunkEncoder::new(id, model, created, include_usage)),
-            ClientFormat::Responses(echo) => Box::new(ResponsesEncoder::new(echo, id, model, created)),
+            ClientFormat::Responses(echo) => Box::new(ResponsesEncoder::new(*echo, id, model, created)),
             ClientFormat::Messages(echo) => Box::new(MessagesEncoder::new(echo, id, model)),
         }
     }
@@ -77,4 +77,44 @@ impl ClientFormat {
 /// `/v1/messages/count_tokens` for providers that cannot count: an estimate.
 pub fn count_tokens(chat: &ChatRequest) -> Vec<u8> {
     count_tokens::to_json(count_tokens::estimate(chat))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::chat::FinishReason;
+    use serde_json::json;
+
+    fn answer() -> ChatResponse {
+        ChatResponse { text: Some("hi".into()), finish_reason: Some(FinishReason::Stop), ..Default::default() }
+    }
+
+    #[test]
+    fn each_client_format_round_trips_in_its_own_shape() {
+        let chat = json!({"model": "x", "messages": [{"role": "user", "content": "q"}]});
+        let responses = json!({"model": "x", "input": "q"});
+        let messages = json!({"model": "x", "max_tokens": 5, "messages": [{"role": "user", "content": "q"}]});
+        let cases = [
+            (Endpoint::ChatCompletions, chat, "/choices/0/message/content"),
+            (Endpoint::Responses, responses, "/output/0/content/0/text"),
+            (Endpoint::Messages, messages, "/content/0/text"),
+        ];
+        for (endpoint, body, text_at) in cases {
+            let (req, format) = parse(&endpoint, &body, "m").unwrap();
+            assert_eq!(req.model, "m");
+            assert_eq!(req.messages[0].text(), "q");
+            let out: Value = serde_json::from_slice(&format.to_json(&answer(), "r1", "m", 0)).unwrap();
+            assert_eq!(out.pointer(text_at), Some(&json!("hi")), "{endpoint:?}: {out}");
+        }
+    }
+
+    #[test]
+    fn token_counts_need_no_max_tokens_but_messages_do() {
+        let body = json!({"model": "x", "messages": [{"role": "user", "content": "count these words please"}]});
+        let (req, _) = parse(&Endpoint::CountTokens, &body, "m").unwrap();
+        let counted: Value = serde_json::from_slice(&count_tokens(&req)).unwrap();
+        assert!(counted["input_tokens"].as_u64().unwrap() > 0);
+        assert_eq!(parse(&Endpoint::Messages, &body, "m").unwrap_err().status, 400);
+        assert_eq!(parse(&Endpoint::Embeddings, &body, "m").unwrap_err().code, "unsupported_for_provider");
+    }
 }
