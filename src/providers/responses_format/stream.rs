@@ -184,6 +184,12 @@ impl ResponsesEncoder {
 
     /// A call starts: it opens now, unless another call is streaming.
     fn start_call(&mut self, out: &mut Vec<u8>, index: u32, id: String, name: String) {
+        let known = matches!(&self.open, Some(Open::Call { index: i, .. }) if *i == index)
+            || self.pending.iter().any(|p| p.index == index)
+            || self.closed_calls.iter().any(|c| c.index == index);
+        if known {
+            return; // a repeated start: the call keeps its item
+        }
         if matches!(self.open, Some(Open::Call { .. })) {
             self.pending.push(PendingCall { index, id, name, arguments: String::new() });
         } else {

@@ -173,6 +173,7 @@ fn two_parallel_calls_close_in_order() {
             StreamEvent::ToolCallStart { index: 0, id: "c0".into(), name: "a".into() },
             StreamEvent::ToolCallArgs { index: 0, delta: "{\"x\":".into() },
             StreamEvent::ToolCallStart { index: 1, id: "c1".into(), name: "b".into() },
+            StreamEvent::ToolCallStart { index: 1, id: "c1".into(), name: "b".into() },
             // A late fragment of the first call.
             StreamEvent::ToolCallArgs { index: 0, delta: "1}".into() },
             StreamEvent::ToolCallArgs { index: 1, delta: "{}".into() },
