@@ -6,7 +6,8 @@
 //! reasoning summary, a message, a function or custom tool call) is
 //! announced with `response.output_item.added`, fed with deltas, and closed
 //! with its `.done` events and `response.output_item.done` before the next
-//! item starts. Usage may arrive after the finish, so the final
+//! item starts (a call that starts while another is streaming waits, its
+//! arguments buffered, until that one closes). Usage may arrive after the finish, so the final
 //! `response.completed` (or `response.incomplete`) is sent at `Done`, with
 //! the same Response object `response::to_json` builds for a whole answer.
 
@@ -54,8 +55,19 @@ enum Open {
     Call { id: String, index: u32, call: ToolCall, custom: bool },
 }
 
-/// A call already closed, kept so that argument fragments arriving late
-/// (after another item started) still reach the final Response.
+/// A call started while another call was still streaming: held back, with
+/// its arguments, until the open call closes (so that late fragments of
+/// the open call can still be streamed and every `.done` is final).
+struct PendingCall {
+    index: u32,
+    id: String,
+    name: String,
+    arguments: String,
+}
+
+/// A call already closed, kept so that argument fragments arriving after
+/// all that (never seen from the current decoders) still reach the final
+/// Response.
 struct ClosedCall {
     index: u32,
     output_index: usize,
@@ -78,6 +90,7 @@ pub struct ResponsesEncoder {
     output: Vec<Value>,
     /// The item in progress; its output index is `output.len()`.
     open: Option<Open>,
+    pending: Vec<PendingCall>,
     closed_calls: Vec<ClosedCall>,
     reasonings: usize,
     messages: usize,
@@ -99,6 +112,7 @@ impl ResponsesEncoder {
             ended: false,
             output: Vec::new(),
             open: None,
+            pending: Vec::new(),
             closed_calls: Vec::new(),
             reasonings: 0,
             messages: 0,
@@ -168,8 +182,24 @@ impl ResponsesEncoder {
         self.open = Some(Open::Message { id, text: String::new() });
     }
 
+    /// A call starts: it opens now, unless another call is streaming.
+    fn start_call(&mut self, out: &mut Vec<u8>, index: u32, id: String, name: String) {
+        let known = matches!(&self.open, Some(Open::Call { index: i, .. }) if *i == index)
+            || self.pending.iter().any(|p| p.index == index)
+            || self.closed_calls.iter().any(|c| c.index == index);
+        if known {
+            return; // a repeated start: the call keeps its item
+        }
+        if matches!(self.open, Some(Open::Call { .. })) {
+            self.pending.push(PendingCall { index, id, name, arguments: String::new() });
+        } else {
+            self.close(out);
+            self.open_call(out, index, id, name);
+        }
+    }
+
+    /// Announces a call; nothing may be open.
     fn open_call(&mut self, out: &mut Vec<u8>, index: u32, call_id_: String, name: String) {
-        self.close(out);
         let oi = self.output.len();
         let custom = self.echo.is_custom(&name);
         let id = call_id(&self.base, custom, index);
@@ -218,6 +248,10 @@ impl ResponsesEncoder {
                 return;
             }
         }
+        if let Some(p) = self.pending.iter_mut().find(|p| p.index == index) {
+            p.arguments.push_str(&delta);
+            return;
+        }
         if let Some(c) = self.closed_calls.iter_mut().find(|c| c.index == index) {
             c.call.arguments.push_str(&delta);
             let status = self.output[c.output_index]["status"].as_str().unwrap_or("completed").to_string();
@@ -225,8 +259,19 @@ impl ResponsesEncoder {
         }
     }
 
-    /// Closes the item in progress with its `.done` events.
+    /// Closes the item in progress, then streams the calls held back.
     fn close(&mut self, out: &mut Vec<u8>) {
+        self.close_open(out);
+        while !self.pending.is_empty() {
+            let p = self.pending.remove(0);
+            self.open_call(out, p.index, p.id, p.name);
+            self.args_delta(out, p.index, p.arguments);
+            self.close_open(out);
+        }
+    }
+
+    /// Closes the item in progress with its `.done` events.
+    fn close_open(&mut self, out: &mut Vec<u8>) {
         let Some(open) = self.open.take() else { return };
         let oi = self.output.len();
         let status = self.closing_status();
@@ -281,12 +326,22 @@ impl ResponsesEncoder {
     }
 
     /// The item in progress as it stands, for a failed Response.
-    fn open_snapshot(&self) -> Option<Value> {
-        Some(match self.open.as_ref()? {
-            Open::Reasoning { id, text } => reasoning_item(id, text),
-            Open::Message { id, text } => message_item(id, "incomplete", Some(text)),
-            Open::Call { id, call, custom, .. } => call_item(id, call, *custom, "incomplete"),
-        })
+    fn open_snapshot(&self) -> Vec<Value> {
+        let mut items: Vec<Value> = self
+            .open
+            .iter()
+            .map(|open| match open {
+                Open::Reasoning { id, text } => reasoning_item(id, text),
+                Open::Message { id, text } => message_item(id, "incomplete", Some(text)),
+                Open::Call { id, call, custom, .. } => call_item(id, call, *custom, "incomplete"),
+            })
+            .collect();
+        for p in &self.pending {
+            let custom = self.echo.is_custom(&p.name);
+            let call = ToolCall { id: p.id.clone(), name: p.name.clone(), arguments: p.arguments.clone() };
+            items.push(call_item(&call_id(&self.base, custom, p.index), &call, custom, "incomplete"));
+        }
+        items
     }
 
     /// The frames of a failure at this point, without changing the encoder.
@@ -345,7 +400,7 @@ impl ResponsesEncoder {
             }
             StreamEvent::ToolCallStart { index, id, name } => {
                 self.start(&mut out);
-                self.open_call(&mut out, index, id, name);
+                self.start_call(&mut out, index, id, name);
             }
             StreamEvent::ToolCallArgs { index, delta } => {
                 self.start(&mut out);

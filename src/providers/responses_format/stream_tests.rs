@@ -10,7 +10,9 @@ fn run(enc: &mut ResponsesEncoder, events: Vec<StreamEvent>) -> Vec<Value> {
     for e in events {
         bytes.extend(enc.encode(e));
     }
-    frames(&bytes)
+    let f = frames(&bytes);
+    check_protocol(&f);
+    f
 }
 
 /// The frames' JSON; checks that `event:` names the data's `type`.
@@ -171,7 +173,8 @@ fn two_parallel_calls_close_in_order() {
             StreamEvent::ToolCallStart { index: 0, id: "c0".into(), name: "a".into() },
             StreamEvent::ToolCallArgs { index: 0, delta: "{\"x\":".into() },
             StreamEvent::ToolCallStart { index: 1, id: "c1".into(), name: "b".into() },
-            // A late fragment of the first call still reaches the final Response.
+            StreamEvent::ToolCallStart { index: 1, id: "c1".into(), name: "b".into() },
+            // A late fragment of the first call.
             StreamEvent::ToolCallArgs { index: 0, delta: "1}".into() },
             StreamEvent::ToolCallArgs { index: 1, delta: "{}".into() },
             StreamEvent::Finish(FinishReason::ToolCalls),
@@ -191,6 +194,7 @@ fn two_parallel_calls_close_in_order() {
             "response.output_item.done",
             "response.output_item.added",
             "response.function_call_arguments.delta",
+            "response.function_call_arguments.delta",
             "response.function_call_arguments.done",
             "response.output_item.done",
             "response.output_item.added",
@@ -201,13 +205,16 @@ fn two_parallel_calls_close_in_order() {
         ]
     );
     assert_sequence_numbers(&f, 0);
+    // The second call waits until the first closes: its late fragment is streamed.
+    assert_eq!(f[10]["delta"], "1}");
+    assert_eq!(f[11]["arguments"], "{\"x\":1}");
     let indexes: Vec<(u64, &str)> = f
         .iter()
         .filter(|e| e["type"] == "response.output_item.added")
         .map(|e| (e["output_index"].as_u64().unwrap(), e["item"]["id"].as_str().unwrap()))
         .collect();
     assert_eq!(indexes, vec![(0, "msg_r1"), (1, "fc_r1_0"), (2, "fc_r1_1")]);
-    assert_eq!((f[13]["item_id"].as_str(), f[13]["output_index"].as_u64()), (Some("fc_r1_1"), Some(2)));
+    assert_eq!((f[14]["item_id"].as_str(), f[14]["output_index"].as_u64()), (Some("fc_r1_1"), Some(2)));
     let answer = ChatResponse {
         text: Some("Checking.".into()),
         tool_calls: vec![
@@ -217,7 +224,7 @@ fn two_parallel_calls_close_in_order() {
         finish_reason: Some(FinishReason::ToolCalls),
         ..Default::default()
     };
-    let done = &f[16]["response"];
+    let done = &f[17]["response"];
     assert_eq!(done["output"], whole(&answer, &Echo::default(), "gateway-model")["output"]);
     assert_eq!(done["usage"]["total_tokens"], 0, "no usage reported: zeros");
 }
@@ -384,6 +391,8 @@ fn a_broken_stream_fails_where_it_stopped() {
     for e in [
         StreamEvent::ToolCallStart { index: 0, id: "c".into(), name: "f".into() },
         StreamEvent::ToolCallArgs { index: 0, delta: "{\"a\"".into() },
+        StreamEvent::ToolCallStart { index: 1, id: "d".into(), name: "g".into() },
+        StreamEvent::ToolCallArgs { index: 1, delta: "{\"b\":2}".into() },
     ] {
         bytes.extend(enc.encode(e));
     }
@@ -397,6 +406,7 @@ fn a_broken_stream_fails_where_it_stopped() {
     assert_eq!(last["error"], json!({"code": "upstream_stream_interrupted", "message": "The stream ended early."}));
     assert_eq!(last["output"][0]["arguments"], "{\"a\"");
     assert_eq!(last["output"][0]["status"], "incomplete");
+    assert_eq!((last["output"][1]["id"].as_str(), last["output"][1]["arguments"].as_str()), (Some("fc_r1_1"), Some("{\"b\":2}")));
 
     // Before any event: the Response is still created, then failed.
     let f = frames(&encoder(Echo::default()).error_event(&e));
@@ -421,4 +431,85 @@ fn works_as_a_translating_stream_encoder() {
     let f = frames(&out);
     assert_eq!(types(&f), vec!["response.created", "response.in_progress", "response.completed"]);
     assert_eq!(f[2]["response"]["output"], json!([]));
+}
+
+/// The protocol clients rely on: numbered frames, one item open at a time,
+/// deltas naming the open item, output indexes counting up, and a final
+/// Response whose output is the items as closed.
+fn check_protocol(f: &[Value]) {
+    assert_sequence_numbers(f, 0);
+    assert_eq!(types(&f[..2]), ["response.created", "response.in_progress"]);
+    let mut open: Option<(u64, String)> = None;
+    let mut closed: Vec<Value> = Vec::new();
+    for (i, e) in f.iter().enumerate().skip(2) {
+        let kind = e["type"].as_str().unwrap();
+        match kind {
+            "response.output_item.added" => {
+                assert!(open.is_none(), "frame {i}: an item is still open");
+                assert_eq!(e["output_index"], closed.len() as u64, "frame {i}");
+                open = Some((closed.len() as u64, e["item"]["id"].as_str().unwrap().to_string()));
+            }
+            "response.output_item.done" => {
+                let (index, id) = open.take().unwrap_or_else(|| panic!("frame {i}: nothing open"));
+                assert_eq!((e["output_index"].as_u64(), e["item"]["id"].as_str()), (Some(index), Some(id.as_str())), "frame {i}");
+                closed.push(e["item"].clone());
+            }
+            "response.completed" | "response.incomplete" => {
+                assert_eq!(i, f.len() - 1, "the end is last");
+                assert!(open.is_none());
+                assert_eq!(e["response"]["output"], Value::Array(closed.clone()));
+            }
+            "response.failed" => assert_eq!(i, f.len() - 1, "the end is last"),
+            "error" => {}
+            _ => {
+                let (index, id) = open.as_ref().unwrap_or_else(|| panic!("frame {i} ({kind}): nothing open"));
+                assert_eq!((e["output_index"].as_u64(), e["item_id"].as_str()), (Some(*index), Some(id.as_str())), "frame {i}");
+            }
+        }
+    }
+}
+
+/// The whole answer the events describe.
+fn fold(events: &[StreamEvent]) -> ChatResponse {
+    let mut r = ChatResponse::default();
+    for e in events {
+        match e {
+            StreamEvent::Start { model, .. } => r.model = model.clone(),
+            StreamEvent::TextDelta(t) => r.text.get_or_insert_with(String::new).push_str(t),
+            StreamEvent::ReasoningDelta(t) => r.reasoning.get_or_insert_with(String::new).push_str(t),
+            StreamEvent::ToolCallStart { id, name, .. } => {
+                r.tool_calls.push(ToolCall { id: id.clone(), name: name.clone(), arguments: String::new() })
+            }
+            StreamEvent::ToolCallArgs { index, delta } => r.tool_calls[*index as usize].arguments.push_str(delta),
+            StreamEvent::Finish(reason) => r.finish_reason = Some(*reason),
+            StreamEvent::Usage(u) => r.usage = Some(*u),
+            StreamEvent::Error { .. } | StreamEvent::Done => {}
+        }
+    }
+    r
+}
+
+#[test]
+fn anthropic_streams_translate_to_well_formed_responses() {
+    use crate::catalog::AdapterKind;
+    use crate::providers::adapter::adapter_for;
+    for name in ["stream_text.sse", "stream_thinking.sse", "stream_tool_use.sse", "stream_error.sse"] {
+        let bytes = std::fs::read(format!("{}/tests/fixtures/anthropic/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let mut decoder = adapter_for(AdapterKind::Anthropic).unwrap().stream_decoder();
+        let mut events = decoder.push(&bytes);
+        events.extend(decoder.finish());
+        let mut enc = encoder(Echo::default());
+        let f = run(&mut enc, events.clone());
+        check_protocol(&f);
+        let last = f.last().unwrap();
+        if events.contains(&StreamEvent::Done) {
+            let answer = fold(&events);
+            let end = if answer.finish_reason == Some(FinishReason::Length) { "response.incomplete" } else { "response.completed" };
+            assert_eq!(last["type"], end, "{name}");
+            assert_eq!(last["response"], whole(&answer, &Echo::default(), "gateway-model"), "{name}");
+            assert!(last["response"]["usage"]["input_tokens"].as_u64().unwrap() > 0, "{name}");
+        } else {
+            assert_eq!(last["type"], "response.failed", "{name}");
+        }
+    }
 }
