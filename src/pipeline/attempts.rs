@@ -255,6 +255,10 @@ async fn attempt(
         return Ok(Answer::Composed(client_format::count_tokens(&chat)));
     }
     rc.stream = chat.stream;
+    if !format.dropped_tools().is_empty() {
+        rc.response_headers.retain(|(k, _)| k != DROPPED_TOOLS);
+        rc.response_headers.push((DROPPED_TOOLS.into(), format.dropped_tools().join(", ")));
+    }
     let upstream_req = adapter.build_chat(&chat, &target)?;
     let upstream = send_attempt(rc, &target, &upstream_req, timeout_ms, &read_error).await?;
     if !chat.stream {
@@ -264,6 +268,9 @@ async fn attempt(
     let transform: Box<dyn StreamTransform> = Box::new(TranslatingStream::new(adapter.stream_decoder(), encoder));
     stream(rc, upstream, transform, &target, timeout_ms.saturating_sub(now_ms() - started)).await
 }
+
+/// Names the request's tools a translating provider was not given.
+const DROPPED_TOOLS: &str = "alephant-dropped-tools";
 
 /// Errors inside an Anthropic-format stream.
 fn anthropic_error_event(e: &GatewayError) -> Vec<u8> {

@@ -54,6 +54,14 @@ pub fn parse(endpoint: &Endpoint, body: &Value, model_id: &str) -> GatewayResult
 }
 
 impl ClientFormat {
+    /// Tools of the request the provider never saw (OpenAI's built-in ones).
+    pub fn dropped_tools(&self) -> &[String] {
+        match self {
+            ClientFormat::Responses(echo) => &echo.dropped_tools,
+            _ => &[],
+        }
+    }
+
     /// A complete answer in the client's format. `id` is the gateway's
     /// request id, `created` in seconds.
     pub fn to_json(&self, answer: &ChatResponse, id: &str, model: &str, created: u64) -> Vec<u8> {

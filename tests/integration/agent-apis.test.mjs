@@ -134,11 +134,22 @@ describe('the Responses API through the OpenAI SDK', () => {
       ctx.client.responses.create({ model, input: 'hi', previous_response_id: 'resp_123' }),
       (e) => e.status === 400 && /previous_response_id/.test(e.message),
     );
-    await assert.rejects(
-      ctx.client.responses.create({ model, input: 'hi', tools: [{ type: 'web_search' }] }),
-      (e) => e.status === 400 && e.error?.param === 'tools',
-    );
     await assert.rejects(ctx.client.responses.create({ model, input: 42 }), (e) => e.status === 400);
+  });
+
+  test('OpenAI-only built-in tools are left out for other models, and named in a header', async () => {
+    // Codex always offers web_search and a namespace of sub-agent tools.
+    const { data, response } = await ctx.client.responses
+      .create({
+        model: 'anthropic/claude-haiku-4-5',
+        input: 'Oslo',
+        tools: [{ type: 'web_search', external_web_access: true }, { type: 'namespace', name: 'multi_agent_v1', tools: [] }, weather],
+      })
+      .withResponse();
+    assert.equal(response.headers.get('alephant-dropped-tools'), 'web_search, multi_agent_v1');
+    assert.equal(data.output.find((o) => o.type === 'function_call')?.name, 'get_weather');
+    const seen = (await mock.requests(ctx.tags.anthropic)).at(-1);
+    assert.deepEqual(seen.body.tools.map((t) => t.name), ['get_weather']);
   });
 });
 

@@ -27,6 +27,8 @@ use serde_json::{json, Value};
 pub struct Echo {
     /// Names of the request's `custom` (freeform) tools.
     pub custom_tools: Vec<String>,
+    /// Built-in tools and tool namespaces left out for a non-OpenAI model.
+    pub dropped_tools: Vec<String>,
     /// `instructions` as sent (null when absent).
     pub instructions: Value,
     /// `tools` as sent.
@@ -54,6 +56,7 @@ impl Default for Echo {
     fn default() -> Self {
         Echo {
             custom_tools: Vec::new(),
+            dropped_tools: Vec::new(),
             instructions: Value::Null,
             tools: json!([]),
             tool_choice: json!("auto"),

@@ -238,10 +238,12 @@ fn tools(v: &Value, echo: &mut Echo) -> GatewayResult<Vec<Tool>> {
     for t in list {
         let kind = t.get("type").and_then(Value::as_str).unwrap_or("function");
         if kind != "function" && kind != "custom" {
-            return Err(needs_openai(
-                "tools",
-                format!("The '{kind}' tool is built into OpenAI's Responses API and needs an OpenAI model; other models take function and custom tools only."),
-            ));
+            // Built-in tools (web_search, file_search, …) run inside OpenAI
+            // and namespaces group tools only OpenAI resolves: another model
+            // cannot call them, so they are left out — and said so.
+            let name = if kind == "namespace" { t.get("name").and_then(Value::as_str).unwrap_or(kind) } else { kind };
+            echo.dropped_tools.push(name.to_string());
+            continue;
         }
         let name = t
             .get("name")
@@ -570,12 +572,12 @@ mod tests {
     }
 
     #[test]
-    fn built_in_tools_need_openai() {
-        for kind in ["web_search", "file_search", "computer_use_preview", "local_shell", "image_generation", "mcp", "code_interpreter"] {
-            let e = err(json!({"input": "x", "tools": [{"type": "function", "name": "f"}, {"type": kind}]}));
-            assert_eq!((e.status, e.code.as_str(), e.param.as_deref()), (400, "unsupported_for_provider", Some("tools")), "{kind}");
-            assert!(e.message.contains(kind) && e.message.contains("OpenAI model"), "{}", e.message);
-        }
+    fn built_in_tools_are_left_out_and_named() {
+        let tools = json!([{"type": "function", "name": "f"}, {"type": "web_search", "external_web_access": true},
+            {"type": "namespace", "name": "multi_agent_v1", "tools": [{"type": "function", "name": "spawn"}]}, {"type": "file_search"}]);
+        let p = parse(&json!({"input": "x", "tools": tools}), "m").unwrap();
+        assert_eq!(p.chat.tools.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), vec!["f"]);
+        assert_eq!(p.echo.dropped_tools, vec!["web_search", "multi_agent_v1", "file_search"]);
         let e = err(json!({"input": [{"type": "web_search_call", "id": "ws_1", "status": "completed"}]}));
         assert_eq!((e.code.as_str(), e.param.as_deref()), ("unsupported_for_provider", Some("input[0]")));
     }

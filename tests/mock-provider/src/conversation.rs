@@ -48,9 +48,11 @@ impl Conversation {
         }
         if !self.tools.is_empty() {
             let n = self.parallel_calls.clamp(1, self.tools.len());
-            let calls = self
-                .tools
-                .iter()
+            // Coding agents offer many tools; a shell runs the task.
+            let mut tools: Vec<&Tool> = self.tools.iter().collect();
+            tools.sort_by_key(|t| !SHELL_TOOLS.contains(&t.name.as_str()));
+            let calls = tools
+                .into_iter()
                 .take(n)
                 .enumerate()
                 .map(|(i, t)| (format!("call_mock_{i}"), t.name.clone(), arguments_for(t, &self.last_user)))
@@ -62,7 +64,12 @@ impl Conversation {
     }
 }
 
-/// Arguments satisfying the schema's required string/number/bool fields.
+/// Shell tools of coding agents (Codex, opencode, Claude Code), called
+/// first: the task given to the mock is then a command to run.
+const SHELL_TOOLS: &[&str] = &["exec_command", "shell", "shell_command", "bash", "Bash", "local_shell"];
+
+/// Arguments satisfying the schema's required string/number/bool fields;
+/// an array-typed `command` is an argv running the task in a shell.
 fn arguments_for(tool: &Tool, task: &str) -> Value {
     let mut args = Map::new();
     let props = tool.parameters.get("properties").and_then(Value::as_object);
@@ -77,6 +84,7 @@ fn arguments_for(tool: &Tool, task: &str) -> Value {
         let value = match kind {
             Some("number") | Some("integer") => json!(1),
             Some("boolean") => json!(true),
+            Some("array") if name == "command" => json!(["bash", "-lc", task]),
             Some("array") => json!([task]),
             Some("object") => json!({}),
             _ => json!(task),
@@ -109,6 +117,25 @@ mod tests {
         }
         c.tool_result = Some("sunny".into());
         assert_eq!(c.reply(None), Reply::Text("The tool returned: sunny".into()));
+    }
+
+    #[test]
+    fn shell_tools_are_called_first_with_the_task_as_command() {
+        let c = Conversation {
+            last_user: "echo hi > out.txt".into(),
+            tools: vec![
+                tool(),
+                Tool { name: "shell".into(), parameters: json!({"type":"object","properties":{"command":{"type":"array"}},"required":["command"]}) },
+            ],
+            ..Default::default()
+        };
+        match c.reply(None) {
+            Reply::ToolCalls(calls) => {
+                assert_eq!(calls[0].1, "shell");
+                assert_eq!(calls[0].2, json!({"command": ["bash", "-lc", "echo hi > out.txt"]}));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
