@@ -6,7 +6,7 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway, startGatewayWithFakes, startMock } from './lib/processes.mjs';
 
@@ -80,4 +80,6 @@ if (code !== 0) {
 await fakes.stop();
 await gateway.stop();
 await mock.stop();
+// The state of a passing run is of no further use (a failing one is kept).
+if (code === 0) for (const g of [gateway, fakes]) rmSync(g.stateDir, { recursive: true, force: true });
 process.exit(code);

@@ -93,7 +93,8 @@ export async function startGateway({ name = 'gateway', vars = {}, port } = {}) {
 
 /** Empties the state directory of `name` and applies the D1 migrations to it. */
 async function freshState(name) {
-  const stateDir = join(LOG_DIR, `state-${name}`);
+  // Per run (the runner's pid), so that two suites on one machine never share state.
+  const stateDir = join(LOG_DIR, `state-${name}-${process.pid}`);
   rmSync(stateDir, { recursive: true, force: true });
   await promisify(execFile)(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir], {
     cwd: ROOT,
