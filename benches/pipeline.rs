@@ -157,7 +157,54 @@ fn main() {
         let alephant_gateway::cache::entry::Pick::Hit { answer, .. } = b.pick(1, 0, 0.5) else { unreachable!() };
         black_box(alephant_gateway::cache::serve::serve(answer, alephant_gateway::cache::serve::Wanted::for_endpoint("chat", true, true)));
     });
+    translation();
     bench("catalog parse (once per isolate)", || {
         black_box(catalog::Catalog::from_json(catalog::BUNDLE).unwrap());
     });
+}
+
+/// The translation path agent clients take: a Codex-sized Responses request
+/// to an Anthropic model, and an Anthropic tool-use stream encoded back as
+/// Responses events or as Anthropic Messages events (Claude Code on another
+/// model goes through the same encoders).
+fn translation() {
+    use alephant_gateway::providers::adapter::ChatAdapter;
+    use alephant_gateway::providers::anthropic::Anthropic;
+    use alephant_gateway::providers::client_format::{self, ClientFormat};
+    use alephant_gateway::providers::stream_transform::StreamTransform;
+    use alephant_gateway::providers::translate::TranslatingStream;
+
+    println!("translation (Responses / Messages clients on another provider's model):");
+    // Codex sends ~10 tools with full JSON schemas and a long system prompt.
+    let tools: Vec<serde_json::Value> = (0..10)
+        .map(|i| serde_json::json!({"type": "function", "name": format!("tool_{i}"), "description": "Does one thing well. ".repeat(8),
+            "parameters": {"type": "object", "properties": {"cmd": {"type": "string", "description": "What to run"}, "timeout_ms": {"type": "number"}}, "required": ["cmd"]}}))
+        .collect();
+    let body = serde_json::json!({"model": "anthropic/claude-haiku-4-5", "instructions": "You are a coding agent. ".repeat(200),
+        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Fix the failing test. ".repeat(20)}]},
+                  {"type": "function_call", "call_id": "c1", "name": "tool_0", "arguments": "{\"cmd\":\"cargo test\"}"},
+                  {"type": "function_call_output", "call_id": "c1", "output": "test result: FAILED. ".repeat(40)}],
+        "tools": tools, "stream": true, "store": false, "include": ["reasoning.encrypted_content"]});
+    let provider = catalog().provider("anthropic").unwrap();
+    let config = serde_json::Value::Null;
+    let target = Target { provider, model_id: "claude-haiku-4-5", base_url: "https://api.anthropic.com", secret: Some("sk"), config: &config, now_ms: 0 };
+    println!("  (request: {} KB)", serde_json::to_vec(&body).unwrap().len() / 1024);
+    bench("  Responses request → Anthropic request", || {
+        let (chat, _) = client_format::parse(&Endpoint::Responses, black_box(&body), "claude-haiku-4-5").unwrap();
+        black_box(Anthropic.build_chat(&chat, &target).unwrap());
+    });
+    let stream = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/anthropic/stream_tool_use.sse")).unwrap();
+    let (_, responses) = client_format::parse(&Endpoint::Responses, &body, "claude-haiku-4-5").unwrap();
+    let messages = serde_json::json!({"model": "m", "max_tokens": 100, "messages": [{"role": "user", "content": "hi"}]});
+    let (_, messages) = client_format::parse(&Endpoint::Messages, &messages, "m").unwrap();
+    for (name, format) in [("  Anthropic stream → Responses events", responses), ("  Anthropic stream → Messages events", messages)] {
+        bench(name, || {
+            let format: ClientFormat = format.clone();
+            let mut t = TranslatingStream::new(Anthropic.stream_decoder(), format.encoder("r1", "m", 0));
+            for c in stream.chunks(64) {
+                black_box(t.push(c));
+            }
+            black_box(t.finish());
+        });
+    }
 }
