@@ -144,6 +144,10 @@ export function runBounded(command, args, { cwd, env, timeoutMs = 60_000, input 
       clearTimeout(hardStop);
       reject(e);
     });
+    // A descendant left running (a backgrounded shell command) would hold the
+    // pipes open and delay 'close' until the timeout: end the group as soon as
+    // the CLI itself exits. Output already written stays readable.
+    child.once('exit', () => killGroup('SIGKILL'));
     child.once('close', (code, signal) => finish(code, signal));
     if (input !== undefined) child.stdin.end(input);
   });
