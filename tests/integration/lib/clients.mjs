@@ -104,6 +104,7 @@ export function runBounded(command, args, { cwd, env, timeoutMs = 60_000, input 
     const err = [];
     let timedOut = false;
     let settled = false;
+    let hardStop;
     const killGroup = (signal) => {
       try {
         process.kill(-child.pid, signal);
@@ -125,14 +126,13 @@ export function runBounded(command, args, { cwd, env, timeoutMs = 60_000, input 
         stderr: Buffer.concat(err).toString('utf8'),
       });
     };
-    let hardStop;
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup('SIGTERM');
       hardStop = setTimeout(() => {
         killGroup('SIGKILL');
         // Stdio held open by an unkillable descendant must not hang the test.
-        setTimeout(() => finish(null, 'SIGKILL'), 2_000).unref();
+        setTimeout(() => finish(null, 'SIGKILL'), 2_000);
       }, 2_000);
     }, timeoutMs);
     child.stdout.on('data', (d) => out.push(d));
