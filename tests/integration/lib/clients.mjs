@@ -104,6 +104,7 @@ export function runBounded(command, args, { cwd, env, timeoutMs = 60_000, input 
     const err = [];
     let timedOut = false;
     let settled = false;
+    let hardStop;
     const killGroup = (signal) => {
       try {
         process.kill(-child.pid, signal);
@@ -125,14 +126,13 @@ export function runBounded(command, args, { cwd, env, timeoutMs = 60_000, input 
         stderr: Buffer.concat(err).toString('utf8'),
       });
     };
-    let hardStop;
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup('SIGTERM');
       hardStop = setTimeout(() => {
         killGroup('SIGKILL');
         // Stdio held open by an unkillable descendant must not hang the test.
-        setTimeout(() => finish(null, 'SIGKILL'), 2_000).unref();
+        setTimeout(() => finish(null, 'SIGKILL'), 2_000);
       }, 2_000);
     }, timeoutMs);
     child.stdout.on('data', (d) => out.push(d));
@@ -144,6 +144,10 @@ export function runBounded(command, args, { cwd, env, timeoutMs = 60_000, input 
       clearTimeout(hardStop);
       reject(e);
     });
+    // A descendant left running (a backgrounded shell command) would hold the
+    // pipes open and delay 'close' until the timeout: end the group as soon as
+    // the CLI itself exits. Output already written stays readable.
+    child.once('exit', () => killGroup('SIGKILL'));
     child.once('close', (code, signal) => finish(code, signal));
     if (input !== undefined) child.stdin.end(input);
   });
