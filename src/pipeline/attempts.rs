@@ -249,7 +249,8 @@ async fn attempt(
         rc.usage = Some(answer.usage);
         return Ok(Answer::Composed(openai_embeddings::to_json(&answer, &request, target.model_id)));
     }
-    let (chat, format) = client_format::parse(&endpoint, &value, target.model_id)?;
+    let (mut chat, format) = client_format::parse(&endpoint, &value, target.model_id)?;
+    format.fit_max_tokens(&mut chat, selected.resolved.model.and_then(|m| m.max_output));
     if endpoint == Endpoint::CountTokens {
         // No provider but Anthropic counts tokens: the gateway estimates.
         return Ok(Answer::Composed(client_format::count_tokens(&chat)));

@@ -62,6 +62,19 @@ impl ClientFormat {
         }
     }
 
+    /// Holds the answer length to the model's ceiling for clients of another
+    /// provider's API, which choose it for that provider's models: Claude
+    /// Code asks every model for 32,000 tokens, which gpt-4o-mini (16,384)
+    /// refuses. Chat clients chose for this model and keep what they asked.
+    pub fn fit_max_tokens(&self, chat: &mut ChatRequest, model_max_output: Option<u32>) {
+        if matches!(self, ClientFormat::Chat { .. }) {
+            return;
+        }
+        if let (Some(asked), Some(ceiling)) = (chat.max_tokens, model_max_output) {
+            chat.max_tokens = Some(asked.min(ceiling));
+        }
+    }
+
     /// A complete answer in the client's format. `id` is the gateway's
     /// request id, `created` in seconds.
     pub fn to_json(&self, answer: &ChatResponse, id: &str, model: &str, created: u64) -> Vec<u8> {
@@ -114,6 +127,24 @@ mod tests {
             let out: Value = serde_json::from_slice(&format.to_json(&answer(), "r1", "m", 0)).unwrap();
             assert_eq!(out.pointer(text_at), Some(&json!("hi")), "{endpoint:?}: {out}");
         }
+    }
+
+    #[test]
+    fn other_apis_are_held_to_the_model_ceiling_chat_is_not() {
+        let messages = json!({"model": "x", "max_tokens": 32000, "messages": [{"role": "user", "content": "q"}]});
+        let (mut chat, format) = parse(&Endpoint::Messages, &messages, "x").unwrap();
+        format.fit_max_tokens(&mut chat, Some(16384));
+        assert_eq!(chat.max_tokens, Some(16384));
+        format.fit_max_tokens(&mut chat, None);
+        assert_eq!(chat.max_tokens, Some(16384));
+        let small = json!({"model": "x", "max_tokens": 100, "messages": [{"role": "user", "content": "q"}]});
+        let (mut chat, format) = parse(&Endpoint::Messages, &small, "x").unwrap();
+        format.fit_max_tokens(&mut chat, Some(16384));
+        assert_eq!(chat.max_tokens, Some(100));
+        let openai = json!({"model": "x", "max_tokens": 32000, "messages": [{"role": "user", "content": "q"}]});
+        let (mut chat, format) = parse(&Endpoint::ChatCompletions, &openai, "x").unwrap();
+        format.fit_max_tokens(&mut chat, Some(16384));
+        assert_eq!(chat.max_tokens, Some(32000));
     }
 
     #[test]

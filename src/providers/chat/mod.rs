@@ -33,6 +33,15 @@ pub enum ContentPart {
     Image(ImageSource),
 }
 
+impl ContentPart {
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            ContentPart::Text(t) => Some(t),
+            ContentPart::Image(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolCall {
     pub id: String,
@@ -52,16 +61,10 @@ pub struct Message {
 }
 
 impl Message {
-    /// All text parts joined (images left out).
+    /// All text parts concatenated (images left out), as OpenAI reads a
+    /// content array, for APIs that take one string.
     pub fn text(&self) -> String {
-        self.content
-            .iter()
-            .filter_map(|p| match p {
-                ContentPart::Text(t) => Some(t.as_str()),
-                ContentPart::Image(_) => None,
-            })
-            .collect::<Vec<_>>()
-            .join("")
+        self.content.iter().filter_map(ContentPart::as_text).collect()
     }
 }
 

@@ -218,27 +218,29 @@ fn assistant_turn(content: Blocks, at: &str, out: &mut Vec<Message>) -> GatewayR
     Ok(())
 }
 
-fn system(v: &Value) -> GatewayResult<Vec<String>> {
-    match v.get("system") {
+/// Text of a system prompt: a string or text blocks (`cache_control` and
+/// other block fields do not carry over).
+fn system_text(v: Option<&Value>, at: &str) -> GatewayResult<Vec<String>> {
+    match v {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::String(s)) => Ok(if s.is_empty() { Vec::new() } else { vec![s.clone()] }),
         Some(Value::Array(list)) => {
             let mut out = Vec::with_capacity(list.len());
             for (i, b) in list.iter().enumerate() {
-                let at = format!("system.{i}");
-                match block_type(b, &at)? {
+                let b_at = format!("{at}.{i}");
+                match block_type(b, &b_at)? {
                     "text" => {
-                        let text = str_field(b, "text", &at)?;
+                        let text = str_field(b, "text", &b_at)?;
                         if !text.is_empty() {
                             out.push(text.to_string());
                         }
                     }
-                    other => return Err(bad(&at, format!("{at}: system blocks must be text, not '{other}'"))),
+                    other => return Err(bad(&b_at, format!("{b_at}: system blocks must be text, not '{other}'"))),
                 }
             }
             Ok(out)
         }
-        Some(_) => Err(bad("system", "system: Input should be a string or an array of text blocks")),
+        Some(_) => Err(bad(at, format!("{at}: Input should be a string or an array of text blocks"))),
     }
 }
 
@@ -358,16 +360,24 @@ pub fn parse(body: &Value, model_id: &str) -> GatewayResult<Parsed> {
         None | Some(Value::Null) => return Err(bad("messages", "messages: Field required")),
         Some(_) => return Err(bad("messages", "messages: Input should be an array of messages")),
     };
+    let mut system = system_text(body.get("system"), "system")?;
     let mut messages = Vec::with_capacity(list.len());
     for (i, m) in list.iter().enumerate() {
         let at = format!("messages.{i}");
-        let content = blocks(m.get("content"), &format!("{at}.content"))?;
         let content_at = format!("{at}.content");
         match m.get("role").and_then(Value::as_str) {
-            Some("user") => user_turn(content, &content_at, &mut messages)?,
-            Some("assistant") => assistant_turn(content, &content_at, &mut messages)?,
+            Some("user") => user_turn(blocks(m.get("content"), &content_at)?, &content_at, &mut messages)?,
+            Some("assistant") => assistant_turn(blocks(m.get("content"), &content_at)?, &content_at, &mut messages)?,
+            // A system turn among the messages (Claude Code sends its
+            // environment this way) joins the system prompt, as chat
+            // clients' later system messages do: not every provider takes
+            // instructions mid-conversation.
+            Some("system") => system.extend(system_text(m.get("content"), &content_at)?),
             Some(other) => {
-                return Err(bad(&format!("{at}.role"), format!("{at}.role: Input should be 'user' or 'assistant', not '{other}'")))
+                return Err(bad(
+                    &format!("{at}.role"),
+                    format!("{at}.role: Input should be 'user', 'assistant' or 'system', not '{other}'"),
+                ))
             }
             None => return Err(bad(&format!("{at}.role"), format!("{at}.role: Field required"))),
         }
@@ -385,7 +395,7 @@ pub fn parse(body: &Value, model_id: &str) -> GatewayResult<Parsed> {
     };
     let chat = ChatRequest {
         model: model_id.to_string(),
-        system: system(body)?,
+        system,
         messages,
         tools: tools(body)?,
         tool_choice,
@@ -506,6 +516,23 @@ mod tests {
         assert_eq!(r.messages[1], Message { role: Role::Assistant, content: vec![text("Hello")], tool_calls: vec![], tool_call_id: None });
         assert!(!p.echo.thinking);
         assert_eq!(r.reasoning_effort, None);
+    }
+
+    #[test]
+    fn system_turns_join_the_system_prompt() {
+        // As Claude Code 2.1 sends its environment: after the first user turn.
+        let r = parse(
+            &json!({"max_tokens": 10, "system": [{"type": "text", "text": "You are an agent."}],
+                "messages": [
+                    {"role": "user", "content": [{"type": "text", "text": "echo hi"}]},
+                    {"role": "system", "content": [{"type": "text", "text": "# Environment", "cache_control": {"type": "ephemeral"}}]},
+                    {"role": "system", "content": "cwd: /tmp"}]}),
+            "m",
+        )
+        .unwrap()
+        .chat;
+        assert_eq!(r.system, vec!["You are an agent.", "# Environment", "cwd: /tmp"]);
+        assert_eq!(r.messages.len(), 1);
     }
 
     #[test]
@@ -647,7 +674,8 @@ mod tests {
         assert_eq!(param(json!({"max_tokens": 1})), "messages");
         assert_eq!(param(json!({"max_tokens": 1, "messages": {}})), "messages");
         assert_eq!(param(json!({"max_tokens": 1, "messages": [{"content": "x"}]})), "messages.0.role");
-        assert_eq!(param(json!({"max_tokens": 1, "messages": [{"role": "system", "content": "x"}]})), "messages.0.role");
+        assert_eq!(param(json!({"max_tokens": 1, "messages": [{"role": "tool", "content": "x"}]})), "messages.0.role");
+        assert_eq!(param(json!({"max_tokens": 1, "messages": [{"role": "system", "content": [{"type": "image"}]}]})), "messages.0.content.0");
         assert_eq!(param(json!({"max_tokens": 1, "messages": [{"role": "user"}]})), "messages.0.content");
         assert_eq!(param(json!({"max_tokens": 1, "messages": [{"role": "user", "content": 5}]})), "messages.0.content");
         assert_eq!(param(json!({"max_tokens": 1, "messages": [{"role": "user", "content": ["x"]}]})), "messages.0.content.0");

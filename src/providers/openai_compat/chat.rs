@@ -47,18 +47,14 @@ fn image_url(source: &ImageSource) -> String {
 }
 
 /// A message's content: a plain string when it is text only (what every
-/// OpenAI-compatible server accepts), else typed parts.
+/// OpenAI-compatible server accepts), else typed parts. Only Messages and
+/// Responses clients reach this adapter (chat clients are forwarded as sent),
+/// and their text blocks are separate: Claude Code sends `<system-reminder>`
+/// blocks beside the user's words, so blocks become paragraphs rather than
+/// being glued into one line.
 fn content(parts: &[ContentPart]) -> Value {
     if parts.iter().all(|p| matches!(p, ContentPart::Text(_))) {
-        return Value::String(
-            parts
-                .iter()
-                .filter_map(|p| match p {
-                    ContentPart::Text(t) => Some(t.as_str()),
-                    ContentPart::Image(_) => None,
-                })
-                .collect(),
-        );
+        return Value::String(parts.iter().filter_map(ContentPart::as_text).collect::<Vec<_>>().join("\n\n"));
     }
     Value::Array(
         parts

@@ -77,6 +77,17 @@ fn openai_itself_gets_max_completion_tokens() {
 }
 
 #[test]
+fn separate_text_blocks_stay_separate_paragraphs() {
+    let mut req = conversation();
+    req.messages[0].content = vec![
+        ContentPart::Text("<system-reminder>\nDate: today\n</system-reminder>".into()),
+        ContentPart::Text("echo hi".into()),
+    ];
+    let b: Value = serde_json::from_slice(OpenAiChat.build_chat(&req, &target("groq")).unwrap().body.as_ref().unwrap()).unwrap();
+    assert_eq!(b["messages"][1]["content"], "<system-reminder>\nDate: today\n</system-reminder>\n\necho hi");
+}
+
+#[test]
 fn parses_a_tool_call_answer() {
     let body = br#"{"id":"chatcmpl-1","model":"m-1","choices":[{"index":0,"message":{"role":"assistant","content":null,
         "reasoning_content":"hmm","tool_calls":[{"id":"call_9","type":"function","function":{"name":"look","arguments":"{\"x\":2}"}}]},

@@ -1,4 +1,4 @@
-// Running the real coding-agent CLIs (OpenAI Codex and opencode) against a
+// Running the real coding-agent CLIs (OpenAI Codex, opencode, Claude Code) against a
 // gateway, offline and non-interactively. Each run gets its own throwaway
 // home/config directory, a minimal environment (nothing inherited that could
 // point the client at another endpoint or key), and a hard timeout that kills
@@ -25,13 +25,28 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
  * Refuses anything that is not loopback: these runs must never leave the machine.
  */
 export function v1Url(baseUrl) {
+  const u = loopbackUrl(baseUrl);
+  const path = u.pathname.replace(/\/+$/, '');
+  u.pathname = path.endsWith('/v1') ? path : `${path}/v1`;
+  return u.toString().replace(/\/+$/, '');
+}
+
+/**
+ * `.../v1` or `...` → the URL without `/v1`: Anthropic-style clients append
+ * `/v1/messages` themselves. Loopback only, like v1Url.
+ */
+export function originUrl(baseUrl) {
+  const u = loopbackUrl(baseUrl);
+  u.pathname = u.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+  return u.toString().replace(/\/+$/, '');
+}
+
+function loopbackUrl(baseUrl) {
   const u = new URL(baseUrl);
   if (!LOOPBACK.has(u.hostname) && !/^127\.\d+\.\d+\.\d+$/.test(u.hostname)) {
     throw new Error(`refusing to point a coding-agent CLI at non-loopback ${baseUrl}`);
   }
-  const path = u.pathname.replace(/\/+$/, '');
-  u.pathname = path.endsWith('/v1') ? path : `${path}/v1`;
-  return u.toString().replace(/\/+$/, '');
+  return u;
 }
 
 function missing(name, path) {
@@ -69,6 +84,21 @@ export function opencodeBinary() {
     if (existsSync(candidate) && statSync(candidate).size > 1_000_000) return candidate;
   }
   throw missing('opencode-ai', launcher);
+}
+
+/**
+ * Path of a runnable Claude Code binary. Like opencode, the package's
+ * postinstall copies the platform binary over a small placeholder
+ * (bin/claude.exe); without it, use the platform package's binary.
+ */
+export function claudeBinary() {
+  const launcher = join(BIN, 'claude');
+  if (existsSync(launcher) && statSync(launcher).size > 1_000_000) return launcher;
+  for (const suffix of ['', '-musl']) {
+    const candidate = join(ROOT, 'node_modules', '@anthropic-ai', `claude-code-${process.platform}-${process.arch}${suffix}`, 'claude');
+    if (existsSync(candidate) && statSync(candidate).size > 1_000_000) return candidate;
+  }
+  throw missing('@anthropic-ai/claude-code', launcher);
 }
 
 /** A minimal environment: nothing from the caller's shell leaks in (keys, proxies, client config). */
@@ -351,4 +381,60 @@ function parseJsonLines(text) {
     }
   }
   return events;
+}
+
+/** Environment switches that keep Claude Code off the network (besides the gateway). */
+export const CLAUDE_OFFLINE_ENV = {
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', // telemetry, error reports, update checks
+  DISABLE_AUTOUPDATER: '1',
+  DISABLE_TELEMETRY: '1',
+  DISABLE_ERROR_REPORTING: '1',
+};
+
+/**
+ * Runs Claude Code in print mode (`claude -p`) once, with the gateway as its
+ * Anthropic endpoint and the virtual key as its bearer token. Every model
+ * role (main, and the small one used for background tasks) is `model`.
+ * Resolves to { code, signal, stdout, stderr, timedOut, result, home }:
+ * `result` is the parsed `--output-format json` summary (its `.result` is
+ * the final answer).
+ *
+ * Only the Bash tool is allowed, without prompting: `--dangerously-skip-permissions`
+ * is refused when running as root, which CI machines often do.
+ */
+export async function runClaudeCode({
+  baseUrl, apiKey, model, task, cwd, timeoutMs = 60_000, allowedTools = ['Bash'], maxTurns = 4, keepHome = false,
+}) {
+  const bin = claudeBinary();
+  const root = tempRoot('alephant-claude-');
+  const home = join(root, 'home');
+  mkdirSync(home);
+  const workdir = cwd ?? join(root, 'work');
+  mkdirSync(workdir, { recursive: true });
+  const args = [
+    '-p', task,
+    '--output-format', 'json',
+    '--allowedTools', allowedTools.join(','),
+    '--max-turns', String(maxTurns),
+  ];
+  const env = {
+    ...baseEnv(home, apiKey),
+    CLAUDE_CONFIG_DIR: join(home, '.claude'),
+    ANTHROPIC_BASE_URL: originUrl(baseUrl),
+    ANTHROPIC_AUTH_TOKEN: apiKey,
+    ANTHROPIC_MODEL: model,
+    ANTHROPIC_DEFAULT_OPUS_MODEL: model,
+    ANTHROPIC_DEFAULT_SONNET_MODEL: model,
+    ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
+    ANTHROPIC_SMALL_FAST_MODEL: model,
+    ...CLAUDE_OFFLINE_ENV,
+  };
+  try {
+    const result = await runBounded(bin, args, { cwd: workdir, env, timeoutMs });
+    result.result = parseJsonLines(result.stdout).find((e) => e.type === 'result') ?? null;
+    result.home = keepHome ? root : null;
+    return result;
+  } finally {
+    if (!keepHome) rmSync(root, { recursive: true, force: true });
+  }
 }

@@ -35,6 +35,23 @@ pub enum Reply {
 }
 
 impl Conversation {
+    /// The latest user text without the `<system-reminder>` blocks Claude
+    /// Code puts beside the user's words (a model reads them as context,
+    /// not as the task).
+    pub fn task(&self) -> String {
+        let mut rest = self.last_user.as_str();
+        let mut task = String::new();
+        while let Some(start) = rest.find(REMINDER_OPEN) {
+            task.push_str(&rest[..start]);
+            rest = match rest[start..].find(REMINDER_CLOSE) {
+                Some(end) => &rest[start + end + REMINDER_CLOSE.len()..],
+                None => "",
+            };
+        }
+        task.push_str(rest);
+        task.trim().to_string()
+    }
+
     pub fn prompt_tokens(&self) -> u64 {
         text::tokens(&self.all_text)
     }
@@ -48,6 +65,7 @@ impl Conversation {
         }
         if !self.tools.is_empty() {
             let n = self.parallel_calls.clamp(1, self.tools.len());
+            let task = self.task();
             // Coding agents offer many tools; a shell runs the task.
             let mut tools: Vec<&Tool> = self.tools.iter().collect();
             tools.sort_by_key(|t| !SHELL_TOOLS.contains(&t.name.as_str()));
@@ -55,7 +73,7 @@ impl Conversation {
                 .into_iter()
                 .take(n)
                 .enumerate()
-                .map(|(i, t)| (format!("call_mock_{i}"), t.name.clone(), arguments_for(t, &self.last_user)))
+                .map(|(i, t)| (format!("call_mock_{i}"), t.name.clone(), arguments_for(t, &task)))
                 .collect::<Vec<_>>();
             return Reply::ToolCalls(calls);
         }
@@ -63,6 +81,9 @@ impl Conversation {
         Reply::Text(format!("Mock answer to: {shown}"))
     }
 }
+
+const REMINDER_OPEN: &str = "<system-reminder>";
+const REMINDER_CLOSE: &str = "</system-reminder>";
 
 /// Shell tools of coding agents (Codex, opencode, Claude Code), called
 /// first: the task given to the mock is then a command to run.
@@ -117,6 +138,17 @@ mod tests {
         }
         c.tool_result = Some("sunny".into());
         assert_eq!(c.reply(None), Reply::Text("The tool returned: sunny".into()));
+    }
+
+    #[test]
+    fn system_reminders_are_not_the_task() {
+        let c = Conversation {
+            last_user: "<system-reminder>\nDate\n</system-reminder>\n\n<system-reminder>x</system-reminder>\n\necho hi".into(),
+            ..Default::default()
+        };
+        assert_eq!(c.task(), "echo hi");
+        let unclosed = Conversation { last_user: "do it <system-reminder> never closed".into(), ..Default::default() };
+        assert_eq!(unclosed.task(), "do it");
     }
 
     #[test]
