@@ -199,6 +199,12 @@ impl std::fmt::Display for GatewayError {
     }
 }
 
+/// 400 `invalid_value` naming the parameter at fault: the refusal of a
+/// malformed field, shared by every parser of client input.
+pub fn invalid_value(param: &str, message: impl Into<String>) -> GatewayError {
+    GatewayError::invalid_request("invalid_value", message).with_param(param)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 use super::audit;
 use super::input;
 use super::support::{expand_json, list, Admin};
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::api::error::{GatewayError, GatewayResult, invalid_value};
 use crate::catalog::pricing::Nanos;
 use crate::governance::admission;
 use crate::governance::ledger::Period;
@@ -15,12 +15,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::Response;
 
-fn bad(param: &str, message: impl Into<String>) -> GatewayError {
-    GatewayError::invalid_request("invalid_value", message).with_param(param)
-}
-
 fn checked(policy: ScopePolicy) -> GatewayResult<ScopePolicy> {
-    policy.validate().map_err(|(field, why)| bad(&field, format!("'{field}' {why}")))?;
+    policy.validate().map_err(|(field, why)| invalid_value(&field, format!("'{field}' {why}")))?;
     Ok(policy)
 }
 
@@ -38,7 +34,7 @@ pub async fn put_policy(admin: &Admin, ws: &str, kind: &str, id: &str, body: &[u
     let policy = checked(input::parse::<ScopePolicy>(body)?)?;
     admin.require_workspace(ws).await?;
     if kind == ScopeKind::Workspace && id != ws {
-        return Err(bad("scope_id", "A workspace policy's id is the workspace's own id."));
+        return Err(invalid_value("scope_id", "A workspace policy's id is the workspace's own id."));
     }
     if kind == ScopeKind::Agent {
         admin
@@ -106,7 +102,7 @@ fn nullable_list(v: &Option<Value>, param: &str) -> GatewayResult<Option<Option<
         Some(Value::Array(items)) if items.iter().all(|i| i.as_str().is_some_and(|s| !s.trim().is_empty())) => {
             Ok(Some(Some(Value::Array(items.clone()).to_string())))
         }
-        Some(_) => Err(bad(param, format!("'{param}' must be an array of patterns or null."))),
+        Some(_) => Err(invalid_value(param, format!("'{param}' must be an array of patterns or null."))),
     }
 }
 
@@ -120,10 +116,10 @@ pub async fn patch_key(admin: &Admin, ws: &str, id: &str, body: &[u8]) -> Gatewa
         None => {}
         Some(Value::Null) => sets.push(("rate_limit", crate::observe::sql::SqlValue::Null)),
         Some(Value::String(p)) => {
-            crate::governance::rate_limit::parse(p).map_err(|why| bad("rate_limit", why))?;
+            crate::governance::rate_limit::parse(p).map_err(|why| invalid_value("rate_limit", why))?;
             sets.push(("rate_limit", p.as_str().into()));
         }
-        Some(_) => return Err(bad("rate_limit", "'rate_limit' must be a policy string or null.")),
+        Some(_) => return Err(invalid_value("rate_limit", "'rate_limit' must be a policy string or null.")),
     }
     if let Some(v) = nullable_list(&patch.allowed_models, "allowed_models")? {
         sets.push(("allowed_models", v.into()));
@@ -140,7 +136,7 @@ pub async fn patch_key(admin: &Admin, ws: &str, id: &str, body: &[u8]) -> Gatewa
         Some(Value::Null) => sets.push(("expires_at", crate::observe::sql::SqlValue::Null)),
         Some(v) => match v.as_u64() {
             Some(t) if t > admin.now => sets.push(("expires_at", t.into())),
-            _ => return Err(bad("expires_at", "'expires_at' must be a future time in ms, or null.")),
+            _ => return Err(invalid_value("expires_at", "'expires_at' must be a future time in ms, or null.")),
         },
     }
     let row = admin
@@ -197,21 +193,21 @@ fn budget_object(ws: &str, kind: ScopeKind, id: &str) -> String {
 pub async fn create_budget(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResult<Response> {
     let b = input::parse::<CreateBudget>(body)?;
     let kind = ScopeKind::parse(&b.scope_type)
-        .ok_or_else(|| bad("scope_type", "'scope_type' must be key, agent, department or workspace."))?;
-    Period::parse(&b.period).ok_or_else(|| bad("period", "'period' must be daily, weekly, monthly or total."))?;
+        .ok_or_else(|| invalid_value("scope_type", "'scope_type' must be key, agent, department or workspace."))?;
+    Period::parse(&b.period).ok_or_else(|| invalid_value("period", "'period' must be daily, weekly, monthly or total."))?;
     if !b.limit_usd.is_finite() || b.limit_usd < 0.0 {
-        return Err(bad("limit_usd", "'limit_usd' must be a non-negative amount in USD."));
+        return Err(invalid_value("limit_usd", "'limit_usd' must be a non-negative amount in USD."));
     }
     if b.soft_threshold.is_some_and(|t| !(0.0..=1.0).contains(&t)) {
-        return Err(bad("soft_threshold", "'soft_threshold' is a fraction of the limit, from 0 to 1."));
+        return Err(invalid_value("soft_threshold", "'soft_threshold' is a fraction of the limit, from 0 to 1."));
     }
     let webhook = b.webhook_url.as_deref().map(input::check_base_url).transpose().map_err(|_| {
-        bad("webhook_url", "'webhook_url' must be an http(s) URL.")
+        invalid_value("webhook_url", "'webhook_url' must be an http(s) URL.")
     })?;
     admin.require_workspace(ws).await?;
     let scope_id = match kind {
         ScopeKind::Workspace => ws.to_string(),
-        _ => b.scope_id.filter(|s| !s.trim().is_empty()).ok_or_else(|| bad("scope_id", "'scope_id' is required for this scope."))?,
+        _ => b.scope_id.filter(|s| !s.trim().is_empty()).ok_or_else(|| invalid_value("scope_id", "'scope_id' is required for this scope."))?,
     };
     let id = new_id("bu");
     let limit = Nanos::from_usd(b.limit_usd).0;

@@ -2,7 +2,7 @@
 //! `deny_unknown_fields` (a typo is an error, not silently ignored), then
 //! checks that give a precise message and `param`.
 
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::api::error::{GatewayError, GatewayResult, invalid_value};
 use crate::catalog::{catalog, AdapterKind, AuthScheme, ModelSpec, ProviderSpec};
 use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
@@ -15,20 +15,16 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> GatewayResult<T> {
         .map_err(|e| GatewayError::invalid_request("invalid_body", format!("Invalid request body: {e}.")))
 }
 
-fn bad(param: &str, message: impl Into<String>) -> GatewayError {
-    GatewayError::invalid_request("invalid_value", message).with_param(param)
-}
-
 fn check_name(param: &str, value: &str, required: bool) -> GatewayResult<String> {
     let v = value.trim();
     if required && v.is_empty() {
-        return Err(bad(param, format!("'{param}' must not be empty.")));
+        return Err(invalid_value(param, format!("'{param}' must not be empty.")));
     }
     if v.chars().count() > 200 {
-        return Err(bad(param, format!("'{param}' must be at most 200 characters.")));
+        return Err(invalid_value(param, format!("'{param}' must be at most 200 characters.")));
     }
     if v.chars().any(char::is_control) {
-        return Err(bad(param, format!("'{param}' must not contain control characters.")));
+        return Err(invalid_value(param, format!("'{param}' must not contain control characters.")));
     }
     Ok(v.to_string())
 }
@@ -37,7 +33,7 @@ fn check_object(param: &str, value: Option<Value>) -> GatewayResult<Value> {
     match value {
         None => Ok(Value::Object(Default::default())),
         Some(v @ Value::Object(_)) => Ok(v),
-        Some(_) => Err(bad(param, format!("'{param}' must be a JSON object."))),
+        Some(_) => Err(invalid_value(param, format!("'{param}' must be a JSON object."))),
     }
 }
 
@@ -46,7 +42,7 @@ pub fn check_base_url(url: &str) -> GatewayResult<String> {
     let scheme_ok = u.starts_with("https://") || u.starts_with("http://");
     let host = u.split("://").nth(1).unwrap_or("");
     if !scheme_ok || host.is_empty() || u.len() > 2048 || u.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad("base_url", "'base_url' must be an http(s) URL such as 'https://api.example.com/v1'."));
+        return Err(invalid_value("base_url", "'base_url' must be an http(s) URL such as 'https://api.example.com/v1'."));
     }
     Ok(u.to_string())
 }
@@ -54,13 +50,13 @@ pub fn check_base_url(url: &str) -> GatewayResult<String> {
 fn check_patterns(param: &str, list: Option<Vec<String>>) -> GatewayResult<Option<Vec<String>>> {
     let Some(list) = list else { return Ok(None) };
     if list.len() > 100 {
-        return Err(bad(param, format!("'{param}' may hold at most 100 patterns.")));
+        return Err(invalid_value(param, format!("'{param}' may hold at most 100 patterns.")));
     }
     list.into_iter()
         .map(|p| {
             let p = p.trim().to_string();
             if p.is_empty() || p.len() > 200 {
-                Err(bad(param, format!("each entry of '{param}' must be 1 to 200 characters.")))
+                Err(invalid_value(param, format!("each entry of '{param}' must be 1 to 200 characters.")))
             } else {
                 Ok(p)
             }
@@ -110,17 +106,17 @@ impl CreateProviderKey {
     pub fn validate(self, custom: &[ProviderSpec]) -> GatewayResult<ValidProviderKey> {
         let name = self.provider.trim();
         let spec = custom.iter().find(|p| p.answers_to(name)).or_else(|| catalog().provider(name)).ok_or_else(|| {
-            bad(
+            invalid_value(
                 "provider",
                 format!("Unknown provider '{name}'. GET /admin/providers lists the catalog; a workspace can add its own."),
             )
         })?;
         let key = self.key.map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
         if key.is_none() && spec.needs_key() {
-            return Err(bad("key", format!("Provider '{}' needs an API key in 'key'.", spec.id)));
+            return Err(invalid_value("key", format!("Provider '{}' needs an API key in 'key'.", spec.id)));
         }
         if key.as_ref().is_some_and(|k| k.len() > 8192 || k.chars().any(char::is_control)) {
-            return Err(bad("key", "'key' must be at most 8192 printable characters."));
+            return Err(invalid_value("key", "'key' must be at most 8192 printable characters."));
         }
         Ok(ValidProviderKey {
             provider: spec.id.clone(),
@@ -166,19 +162,19 @@ impl CreateCustomProvider {
             && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             && !RESERVED_IDS.contains(&id.as_str());
         if !id_ok {
-            return Err(bad("id", "'id' must be 1-63 characters of a-z, 0-9, '-' or '_', and not a gateway path (v1, ai, admin, health, router)."));
+            return Err(invalid_value("id", "'id' must be 1-63 characters of a-z, 0-9, '-' or '_', and not a gateway path (v1, ai, admin, health, router)."));
         }
         for (k, v) in &self.default_headers {
             let lower = k.to_ascii_lowercase();
             let valid = !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') && !v.chars().any(char::is_control);
             if !valid || matches!(lower.as_str(), "authorization" | "x-api-key" | "api-key" | "host" | "content-length") {
-                return Err(bad("default_headers", format!("header '{k}' cannot be a default header (credentials go in a provider key).")));
+                return Err(invalid_value("default_headers", format!("header '{k}' cannot be a default header (credentials go in a provider key).")));
             }
         }
         let endpoints = match self.endpoints {
             Some(list) => {
                 if let Some(e) = list.iter().find(|e| !ENDPOINTS.contains(&e.as_str())) {
-                    return Err(bad("endpoints", format!("unknown endpoint '{e}' (one of {}).", ENDPOINTS.join(", "))));
+                    return Err(invalid_value("endpoints", format!("unknown endpoint '{e}' (one of {}).", ENDPOINTS.join(", "))));
                 }
                 list
             }
@@ -187,11 +183,11 @@ impl CreateCustomProvider {
         let mut seen = std::collections::HashSet::new();
         for m in &self.models {
             if m.id.trim().is_empty() || !seen.insert(m.id.clone()) {
-                return Err(bad("models", format!("model ids must be non-empty and unique ('{}').", m.id)));
+                return Err(invalid_value("models", format!("model ids must be non-empty and unique ('{}').", m.id)));
             }
             let prices = [m.input, m.output, m.cached_input, m.cache_write, m.per_image, m.per_request];
             if prices.iter().flatten().any(|p| !p.is_finite() || *p < 0.0) {
-                return Err(bad("models", format!("prices of '{}' must be non-negative numbers.", m.id)));
+                return Err(invalid_value("models", format!("prices of '{}' must be non-negative numbers.", m.id)));
             }
         }
         Ok(ProviderSpec {
@@ -238,20 +234,20 @@ impl WriteRouter {
             Some(n) => {
                 let ok = !n.is_empty() && n.len() <= 64 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
                 if !ok || n.starts_with("rt_") {
-                    return Err(bad("name", "'name' must be 1-64 characters of a-z, 0-9, '-' or '_' (not starting with rt_)."));
+                    return Err(invalid_value("name", "'name' must be 1-64 characters of a-z, 0-9, '-' or '_' (not starting with rt_)."));
                 }
                 Some(n.to_string())
             }
         };
-        let parsed = crate::routing::config::parse(&self.config).map_err(|why| bad("config", format!("config.{why}")))?;
+        let parsed = crate::routing::config::parse(&self.config).map_err(|why| invalid_value("config", format!("config.{why}")))?;
         for (i, t) in parsed.targets().iter().enumerate() {
             let known = custom.iter().any(|p| p.answers_to(&t.provider)) || catalog().provider(&t.provider).is_some();
             if !known {
-                return Err(bad("config", format!("target {i} ({}): unknown provider '{}'.", t.qualified(), t.provider)));
+                return Err(invalid_value("config", format!("target {i} ({}): unknown provider '{}'.", t.qualified(), t.provider)));
             }
             if let Some(k) = &t.provider_key {
                 if !keys.iter().any(|(id, provider)| id == k && provider == &t.provider) {
-                    return Err(bad(
+                    return Err(invalid_value(
                         "config",
                         format!("target {i} ({}): '{k}' is not a key of this workspace for {}.", t.qualified(), t.provider),
                     ));
@@ -292,14 +288,14 @@ pub struct ValidPromptVersion {
 }
 
 fn check_prompt(template: &Value, description: Option<String>) -> GatewayResult<ValidPromptVersion> {
-    let parsed = crate::prompts::Template::parse(template).map_err(|why| bad("template", format!("template.{why}")))?;
+    let parsed = crate::prompts::Template::parse(template).map_err(|why| invalid_value("template", format!("template.{why}")))?;
     let text = template.to_string();
     if text.len() > MAX_TEMPLATE_BYTES {
-        return Err(bad("template", format!("'template' must be at most {MAX_TEMPLATE_BYTES} bytes of JSON.")));
+        return Err(invalid_value("template", format!("'template' must be at most {MAX_TEMPLATE_BYTES} bytes of JSON.")));
     }
     let description = description.map(|d| d.trim().to_string());
     if description.as_ref().is_some_and(|d| d.chars().count() > 2000 || d.chars().any(|c| c.is_control() && c != '\n')) {
-        return Err(bad("description", "'description' must be at most 2000 characters, without control characters."));
+        return Err(invalid_value("description", "'description' must be at most 2000 characters, without control characters."));
     }
     Ok(ValidPromptVersion { template: text, variables: parsed.variables(), description })
 }
@@ -308,7 +304,7 @@ impl CreatePrompt {
     pub fn validate(self) -> GatewayResult<(String, ValidPromptVersion)> {
         let id = self.id.trim();
         if !crate::prompts::valid_id(id) {
-            return Err(bad("id", "'id' must be 1-64 characters of A-Z, a-z, 0-9, '_', '-' or '.'."));
+            return Err(invalid_value("id", "'id' must be 1-64 characters of A-Z, a-z, 0-9, '_', '-' or '.'."));
         }
         Ok((id.to_string(), check_prompt(&self.template, self.description)?))
     }
@@ -356,11 +352,11 @@ pub struct ValidVirtualKey {
 impl CreateVirtualKey {
     pub fn validate(self, now_ms: u64) -> GatewayResult<ValidVirtualKey> {
         if self.expires_at.is_some_and(|t| t <= now_ms) {
-            return Err(bad("expires_at", "'expires_at' (milliseconds since the epoch) must be in the future."));
+            return Err(invalid_value("expires_at", "'expires_at' (milliseconds since the epoch) must be in the future."));
         }
         let rate_limit = match self.rate_limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(p) => {
-                crate::governance::rate_limit::parse(p).map_err(|why| bad("rate_limit", why))?;
+                crate::governance::rate_limit::parse(p).map_err(|why| invalid_value("rate_limit", why))?;
                 Some(p.to_string())
             }
             None => None,
@@ -399,7 +395,7 @@ impl CreateAgent {
     pub fn validate(self) -> GatewayResult<(String, Option<String>, String, Value)> {
         let description = self.description.unwrap_or_default();
         if description.chars().count() > 2000 {
-            return Err(bad("description", "'description' must be at most 2000 characters."));
+            return Err(invalid_value("description", "'description' must be at most 2000 characters."));
         }
         Ok((
             check_name("name", &self.name, true)?,
@@ -424,7 +420,7 @@ impl CreateDomain {
                 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         };
         if h.len() > 253 || !h.contains('.') || !h.split('.').all(label_ok) {
-            return Err(bad("hostname", "'hostname' must be a domain name such as 'ai.example.com'."));
+            return Err(invalid_value("hostname", "'hostname' must be a domain name such as 'ai.example.com'."));
         }
         Ok(h)
     }

@@ -5,7 +5,7 @@
 use super::audit;
 use super::input::{self, check_base_url};
 use super::support::Admin;
-use crate::api::error::{ErrorType, GatewayError, GatewayResult};
+use crate::api::error::{ErrorType, GatewayError, GatewayResult, invalid_value};
 use crate::auth::secrets::{EncryptionKey, NONCE_BYTES};
 use crate::observe::sink;
 use crate::runtime::config::secret;
@@ -24,14 +24,10 @@ struct PutSink {
     enabled: Option<bool>,
 }
 
-fn bad(param: &str, message: impl Into<String>) -> GatewayError {
-    GatewayError::invalid_request("invalid_value", message).with_param(param)
-}
-
 /// Header names and values a sink may be given (no hop-by-hop or framing headers).
 fn checked_headers(headers: Map<String, Value>) -> GatewayResult<Vec<(String, String)>> {
     if headers.len() > 20 {
-        return Err(bad("headers", "'headers' may hold at most 20 headers."));
+        return Err(invalid_value("headers", "'headers' may hold at most 20 headers."));
     }
     headers
         .into_iter()
@@ -39,11 +35,11 @@ fn checked_headers(headers: Map<String, Value>) -> GatewayResult<Vec<(String, St
             let lower = name.trim().to_ascii_lowercase();
             let valid_name = !lower.is_empty() && lower.len() <= 100 && lower.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !valid_name || matches!(lower.as_str(), "content-length" | "content-type" | "host" | "transfer-encoding" | "connection") {
-                return Err(bad("headers", format!("'{name}' cannot be set on a sink.")));
+                return Err(invalid_value("headers", format!("'{name}' cannot be set on a sink.")));
             }
             match value {
                 Value::String(v) if v.len() <= 4096 && !v.chars().any(char::is_control) => Ok((lower, v)),
-                _ => Err(bad("headers", format!("The value of '{name}' must be a string of at most 4096 characters."))),
+                _ => Err(invalid_value("headers", format!("The value of '{name}' must be a string of at most 4096 characters."))),
             }
         })
         .collect()
@@ -52,7 +48,7 @@ fn checked_headers(headers: Map<String, Value>) -> GatewayResult<Vec<(String, St
 /// `PUT /workspaces/{ws}/log-sink`
 pub async fn put(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResult<Response> {
     let request = input::parse::<PutSink>(body)?;
-    let url = check_base_url(&request.url).map_err(|_| bad("url", "'url' must be an http(s) URL."))?;
+    let url = check_base_url(&request.url).map_err(|_| invalid_value("url", "'url' must be an http(s) URL."))?;
     let headers = checked_headers(request.headers)?;
     admin.require_workspace(ws).await?;
     let sealed = if headers.is_empty() {

@@ -19,7 +19,7 @@
 
 use super::count_tokens;
 use super::Echo;
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::api::error::{GatewayError, GatewayResult, invalid_value};
 use crate::providers::chat::{ChatRequest, ContentPart, ImageSource, Message, ResponseFormat, Role, Tool, ToolCall, ToolChoice};
 use serde_json::{Map, Value};
 
@@ -30,10 +30,6 @@ pub struct Parsed {
     pub echo: Echo,
 }
 
-fn bad(param: &str, message: impl Into<String>) -> GatewayError {
-    GatewayError::invalid_request("invalid_value", message).with_param(param)
-}
-
 fn unsupported(param: &str, message: impl Into<String>) -> GatewayError {
     GatewayError::invalid_request("unsupported_for_provider", message).with_param(param)
 }
@@ -41,7 +37,7 @@ fn unsupported(param: &str, message: impl Into<String>) -> GatewayError {
 fn opt_f64(v: &Value, key: &str) -> GatewayResult<Option<f64>> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(x) => x.as_f64().map(Some).ok_or_else(|| bad(key, format!("{key}: Input should be a valid number"))),
+        Some(x) => x.as_f64().map(Some).ok_or_else(|| invalid_value(key, format!("{key}: Input should be a valid number"))),
     }
 }
 
@@ -49,7 +45,7 @@ fn opt_bool(v: &Value, key: &str, at: &str) -> GatewayResult<bool> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(bad(at, format!("{at}: Input should be a valid boolean"))),
+        Some(_) => Err(invalid_value(at, format!("{at}: Input should be a valid boolean"))),
     }
 }
 
@@ -57,13 +53,13 @@ fn opt_bool(v: &Value, key: &str, at: &str) -> GatewayResult<bool> {
 fn str_field<'v>(v: &'v Value, key: &str, at: &str) -> GatewayResult<&'v str> {
     v.get(key).and_then(Value::as_str).ok_or_else(|| {
         let param = format!("{at}.{key}");
-        bad(&param, format!("{param}: Field required (a string)"))
+        invalid_value(&param, format!("{param}: Field required (a string)"))
     })
 }
 
 fn block_type<'v>(b: &'v Value, at: &str) -> GatewayResult<&'v str> {
     if !b.is_object() {
-        return Err(bad(at, format!("{at}: Input should be a content block object")));
+        return Err(invalid_value(at, format!("{at}: Input should be a content block object")));
     }
     str_field(b, "type", at)
 }
@@ -71,10 +67,10 @@ fn block_type<'v>(b: &'v Value, at: &str) -> GatewayResult<&'v str> {
 /// A content array, or a string standing for one text block.
 fn blocks<'v>(content: Option<&'v Value>, at: &str) -> GatewayResult<Blocks<'v>> {
     match content {
-        None | Some(Value::Null) => Err(bad(at, format!("{at}: Field required"))),
+        None | Some(Value::Null) => Err(invalid_value(at, format!("{at}: Field required"))),
         Some(Value::String(s)) => Ok(Blocks::Text(s)),
         Some(Value::Array(a)) => Ok(Blocks::List(a)),
-        Some(_) => Err(bad(at, format!("{at}: Input should be a string or an array of content blocks"))),
+        Some(_) => Err(invalid_value(at, format!("{at}: Input should be a string or an array of content blocks"))),
     }
 }
 
@@ -86,7 +82,7 @@ enum Blocks<'v> {
 /// An `image` block's source.
 fn image(b: &Value, at: &str) -> GatewayResult<ImageSource> {
     let src_at = format!("{at}.source");
-    let source = b.get("source").filter(|s| s.is_object()).ok_or_else(|| bad(&src_at, format!("{src_at}: Field required")))?;
+    let source = b.get("source").filter(|s| s.is_object()).ok_or_else(|| invalid_value(&src_at, format!("{src_at}: Field required")))?;
     match str_field(source, "type", &src_at)? {
         "base64" => Ok(ImageSource::Base64 {
             media_type: str_field(source, "media_type", &src_at)?.to_string(),
@@ -94,7 +90,7 @@ fn image(b: &Value, at: &str) -> GatewayResult<ImageSource> {
         }),
         "url" => Ok(ImageSource::Url(str_field(source, "url", &src_at)?.to_string())),
         "file" => Err(unsupported(&src_at, "Images referenced by file_id (Files API) are only available on Anthropic models; send them as base64 or url sources.")),
-        other => Err(bad(&src_at, format!("{src_at}.type: unknown image source type '{other}'"))),
+        other => Err(invalid_value(&src_at, format!("{src_at}.type: unknown image source type '{other}'"))),
     }
 }
 
@@ -102,7 +98,7 @@ fn image(b: &Value, at: &str) -> GatewayResult<ImageSource> {
 /// part with the PDF media type, as the neutral model does for PDFs).
 fn document(b: &Value, at: &str) -> GatewayResult<ContentPart> {
     let src_at = format!("{at}.source");
-    let source = b.get("source").filter(|s| s.is_object()).ok_or_else(|| bad(&src_at, format!("{src_at}: Field required")))?;
+    let source = b.get("source").filter(|s| s.is_object()).ok_or_else(|| invalid_value(&src_at, format!("{src_at}: Field required")))?;
     match str_field(source, "type", &src_at)? {
         "text" => Ok(ContentPart::Text(str_field(source, "data", &src_at)?.to_string())),
         "base64" if source.get("media_type").and_then(Value::as_str) == Some("application/pdf") => {
@@ -170,7 +166,7 @@ fn user_turn(content: Blocks, at: &str, out: &mut Vec<Message>) -> GatewayResult
                         results += 1;
                     }
                     "thinking" | "redacted_thinking" => {}
-                    "tool_use" => return Err(bad(&b_at, format!("{b_at}: tool_use blocks belong in assistant turns"))),
+                    "tool_use" => return Err(invalid_value(&b_at, format!("{b_at}: tool_use blocks belong in assistant turns"))),
                     kind => parts.push(media_or_text(b, kind, &b_at)?),
                 }
             }
@@ -235,12 +231,12 @@ fn system_text(v: Option<&Value>, at: &str) -> GatewayResult<Vec<String>> {
                             out.push(text.to_string());
                         }
                     }
-                    other => return Err(bad(&b_at, format!("{b_at}: system blocks must be text, not '{other}'"))),
+                    other => return Err(invalid_value(&b_at, format!("{b_at}: system blocks must be text, not '{other}'"))),
                 }
             }
             Ok(out)
         }
-        Some(_) => Err(bad(at, format!("{at}: Input should be a string or an array of text blocks"))),
+        Some(_) => Err(invalid_value(at, format!("{at}: Input should be a string or an array of text blocks"))),
     }
 }
 
@@ -248,14 +244,14 @@ fn tools(v: &Value) -> GatewayResult<Vec<Tool>> {
     let list = match v.get("tools") {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(list)) => list,
-        Some(_) => return Err(bad("tools", "tools: Input should be an array")),
+        Some(_) => return Err(invalid_value("tools", "tools: Input should be an array")),
     };
     list.iter()
         .enumerate()
         .map(|(i, t)| {
             let at = format!("tools.{i}");
             if !t.is_object() {
-                return Err(bad(&at, format!("{at}: Input should be a tool object")));
+                return Err(invalid_value(&at, format!("{at}: Input should be a tool object")));
             }
             let name = t.get("name").and_then(Value::as_str).unwrap_or_default();
             match t.get("type").and_then(Value::as_str) {
@@ -268,12 +264,12 @@ fn tools(v: &Value) -> GatewayResult<Vec<Tool>> {
                 }
             }
             if name.is_empty() {
-                return Err(bad(&at, format!("{at}.name: Field required")));
+                return Err(invalid_value(&at, format!("{at}.name: Field required")));
             }
             let parameters = match t.get("input_schema") {
                 None | Some(Value::Null) => serde_json::json!({"type": "object", "properties": {}}),
                 Some(s @ Value::Object(_)) => s.clone(),
-                Some(_) => return Err(bad(&at, format!("{at}.input_schema: Input should be an object"))),
+                Some(_) => return Err(invalid_value(&at, format!("{at}.input_schema: Input should be an object"))),
             };
             Ok(Tool {
                 name: name.to_string(),
@@ -289,14 +285,14 @@ fn tool_choice(v: &Value) -> GatewayResult<(Option<ToolChoice>, Option<bool>)> {
     let c = match v.get("tool_choice") {
         None | Some(Value::Null) => return Ok((None, None)),
         Some(c @ Value::Object(_)) => c,
-        Some(_) => return Err(bad("tool_choice", "tool_choice: Input should be an object")),
+        Some(_) => return Err(invalid_value("tool_choice", "tool_choice: Input should be an object")),
     };
     let choice = match str_field(c, "type", "tool_choice")? {
         "auto" => ToolChoice::Auto,
         "any" => ToolChoice::Required,
         "none" => ToolChoice::None,
         "tool" => ToolChoice::Function(str_field(c, "name", "tool_choice")?.to_string()),
-        other => return Err(bad("tool_choice", format!("tool_choice.type: unknown value '{other}'"))),
+        other => return Err(invalid_value("tool_choice", format!("tool_choice.type: unknown value '{other}'"))),
     };
     let parallel = opt_bool(c, "disable_parallel_tool_use", "tool_choice.disable_parallel_tool_use")?.then_some(false);
     Ok((Some(choice), parallel))
@@ -308,14 +304,14 @@ fn tool_choice(v: &Value) -> GatewayResult<(Option<ToolChoice>, Option<bool>)> {
 fn thinking(v: &Value) -> GatewayResult<(bool, Option<String>)> {
     let Some(t) = v.get("thinking").filter(|t| !t.is_null()) else { return Ok((false, None)) };
     if !t.is_object() {
-        return Err(bad("thinking", "thinking: Input should be an object"));
+        return Err(invalid_value("thinking", "thinking: Input should be an object"));
     }
     match t.get("type").and_then(Value::as_str) {
         Some("enabled") => {
             let budget = match t.get("budget_tokens") {
                 None | Some(Value::Null) => None,
                 Some(b) => Some(b.as_u64().ok_or_else(|| {
-                    bad("thinking.budget_tokens", "thinking.budget_tokens: Input should be a positive integer")
+                    invalid_value("thinking.budget_tokens", "thinking.budget_tokens: Input should be a positive integer")
                 })?),
             };
             let effort = match budget {
@@ -342,7 +338,7 @@ fn output_format(v: &Value) -> Option<ResponseFormat> {
 /// upstream model id already resolved from the request's `model`.
 pub fn parse(body: &Value, model_id: &str) -> GatewayResult<Parsed> {
     if !body.is_object() {
-        return Err(bad("body", "The request body must be a JSON object."));
+        return Err(invalid_value("body", "The request body must be a JSON object."));
     }
     let max_tokens = match body.get("max_tokens") {
         None | Some(Value::Null) => {
@@ -353,12 +349,12 @@ pub fn parse(body: &Value, model_id: &str) -> GatewayResult<Parsed> {
             .as_u64()
             .filter(|n| *n >= 1)
             .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| bad("max_tokens", "max_tokens: Input should be a positive integer"))?,
+            .ok_or_else(|| invalid_value("max_tokens", "max_tokens: Input should be a positive integer"))?,
     };
     let list = match body.get("messages") {
         Some(Value::Array(list)) => list,
-        None | Some(Value::Null) => return Err(bad("messages", "messages: Field required")),
-        Some(_) => return Err(bad("messages", "messages: Input should be an array of messages")),
+        None | Some(Value::Null) => return Err(invalid_value("messages", "messages: Field required")),
+        Some(_) => return Err(invalid_value("messages", "messages: Input should be an array of messages")),
     };
     let mut system = system_text(body.get("system"), "system")?;
     let mut messages = Vec::with_capacity(list.len());
@@ -374,12 +370,12 @@ pub fn parse(body: &Value, model_id: &str) -> GatewayResult<Parsed> {
             // instructions mid-conversation.
             Some("system") => system.extend(system_text(m.get("content"), &content_at)?),
             Some(other) => {
-                return Err(bad(
+                return Err(invalid_value(
                     &format!("{at}.role"),
                     format!("{at}.role: Input should be 'user', 'assistant' or 'system', not '{other}'"),
                 ))
             }
-            None => return Err(bad(&format!("{at}.role"), format!("{at}.role: Field required"))),
+            None => return Err(invalid_value(&format!("{at}.role"), format!("{at}.role: Field required"))),
         }
     }
     let (tool_choice, parallel_tool_calls) = tool_choice(body)?;
@@ -390,8 +386,8 @@ pub fn parse(body: &Value, model_id: &str) -> GatewayResult<Parsed> {
             .iter()
             .map(|s| s.as_str().map(str::to_string))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| bad("stop_sequences", "stop_sequences: Input should be an array of strings"))?,
-        Some(_) => return Err(bad("stop_sequences", "stop_sequences: Input should be an array of strings")),
+            .ok_or_else(|| invalid_value("stop_sequences", "stop_sequences: Input should be an array of strings"))?,
+        Some(_) => return Err(invalid_value("stop_sequences", "stop_sequences: Input should be an array of strings")),
     };
     let chat = ChatRequest {
         model: model_id.to_string(),

@@ -1,19 +1,15 @@
 //! OpenAI chat request JSON → `ChatRequest`.
 
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::api::error::{GatewayError, GatewayResult, invalid_value};
 use crate::providers::chat::{
     ChatRequest, ContentPart, ImageSource, Message, ResponseFormat, Role, Tool, ToolCall, ToolChoice,
 };
 use serde_json::Value;
 
-fn bad(param: &str, message: impl Into<String>) -> GatewayError {
-    GatewayError::invalid_request("invalid_value", message).with_param(param)
-}
-
 pub(crate) fn opt_f64(v: &Value, key: &str) -> GatewayResult<Option<f64>> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(x) => x.as_f64().map(Some).ok_or_else(|| bad(key, format!("'{key}' must be a number."))),
+        Some(x) => x.as_f64().map(Some).ok_or_else(|| invalid_value(key, format!("'{key}' must be a number."))),
     }
 }
 
@@ -24,7 +20,7 @@ pub(crate) fn opt_u32(v: &Value, key: &str) -> GatewayResult<Option<u32>> {
             .as_u64()
             .and_then(|n| u32::try_from(n).ok())
             .map(Some)
-            .ok_or_else(|| bad(key, format!("'{key}' must be a positive integer."))),
+            .ok_or_else(|| invalid_value(key, format!("'{key}' must be a positive integer."))),
     }
 }
 
@@ -59,7 +55,7 @@ fn content(v: Option<&Value>, at: &str) -> GatewayResult<Vec<ContentPart>> {
                             .and_then(Value::as_str);
                         Some(
                             url.map(|u| ContentPart::Image(image_source(u)))
-                                .ok_or_else(|| bad(at, "an image_url part needs a url.")),
+                                .ok_or_else(|| invalid_value(at, "an image_url part needs a url.")),
                         )
                     }
                     // Audio, files and refusals have no counterpart in the
@@ -68,7 +64,7 @@ fn content(v: Option<&Value>, at: &str) -> GatewayResult<Vec<ContentPart>> {
                 }
             })
             .collect(),
-        Some(_) => Err(bad(at, "message content must be a string or an array of parts.")),
+        Some(_) => Err(invalid_value(at, "message content must be a string or an array of parts.")),
     }
 }
 
@@ -98,7 +94,7 @@ fn tools(v: &Value) -> GatewayResult<Vec<Tool>> {
     // `functions` is the legacy spelling of `tools`.
     let list = v.get("tools").or_else(|| v.get("functions"));
     let Some(list) = list.filter(|l| !l.is_null()) else { return Ok(Vec::new()) };
-    let list = list.as_array().ok_or_else(|| bad("tools", "'tools' must be an array."))?;
+    let list = list.as_array().ok_or_else(|| invalid_value("tools", "'tools' must be an array."))?;
     list.iter()
         .map(|t| {
             let f = t.get("function").unwrap_or(t);
@@ -106,7 +102,7 @@ fn tools(v: &Value) -> GatewayResult<Vec<Tool>> {
                 .get("name")
                 .and_then(Value::as_str)
                 .filter(|n| !n.is_empty())
-                .ok_or_else(|| bad("tools", "every tool needs a function name."))?;
+                .ok_or_else(|| invalid_value("tools", "every tool needs a function name."))?;
             Ok(Tool {
                 name: name.to_string(),
                 description: f.get("description").and_then(Value::as_str).map(str::to_string),
@@ -127,14 +123,14 @@ fn tool_choice(v: &Value) -> GatewayResult<Option<ToolChoice>> {
             "auto" => ToolChoice::Auto,
             "none" => ToolChoice::None,
             "required" | "any" => ToolChoice::Required,
-            other => return Err(bad("tool_choice", format!("unknown tool_choice '{other}'."))),
+            other => return Err(invalid_value("tool_choice", format!("unknown tool_choice '{other}'."))),
         }),
         Some(obj) => {
             let name = obj
                 .pointer("/function/name")
                 .or_else(|| obj.get("name"))
                 .and_then(Value::as_str)
-                .ok_or_else(|| bad("tool_choice", "tool_choice must name a function."))?;
+                .ok_or_else(|| invalid_value("tool_choice", "tool_choice must name a function."))?;
             Some(ToolChoice::Function(name.to_string()))
         }
     })
@@ -168,11 +164,11 @@ pub fn parse(v: &Value, model: &str) -> GatewayResult<ChatRequest> {
     let messages = v
         .get("messages")
         .and_then(Value::as_array)
-        .ok_or_else(|| bad("messages", "'messages' must be an array of messages."))?;
+        .ok_or_else(|| invalid_value("messages", "'messages' must be an array of messages."))?;
     let mut req = ChatRequest { model: model.to_string(), ..Default::default() };
     for (i, m) in messages.iter().enumerate() {
         let at = format!("messages[{i}]");
-        let role = m.get("role").and_then(Value::as_str).ok_or_else(|| bad(&at, format!("{at} has no role.")))?;
+        let role = m.get("role").and_then(Value::as_str).ok_or_else(|| invalid_value(&at, format!("{at} has no role.")))?;
         match role {
             "system" | "developer" => {
                 let text = content(m.get("content"), &at)?
@@ -211,11 +207,11 @@ pub fn parse(v: &Value, model: &str) -> GatewayResult<ChatRequest> {
                     m.get("tool_call_id")
                         .or_else(|| m.get("name"))
                         .and_then(Value::as_str)
-                        .ok_or_else(|| bad(&at, format!("{at}: a tool message needs tool_call_id.")))?
+                        .ok_or_else(|| invalid_value(&at, format!("{at}: a tool message needs tool_call_id.")))?
                         .to_string(),
                 ),
             }),
-            other => return Err(bad(&at, format!("{at} has an unknown role '{other}'."))),
+            other => return Err(invalid_value(&at, format!("{at} has an unknown role '{other}'."))),
         }
     }
     req.tools = tools(v)?;

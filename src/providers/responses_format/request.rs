@@ -1,7 +1,7 @@
 //! Responses API request JSON → `ChatRequest` (plus what the answer echoes).
 
 use super::Echo;
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::api::error::{GatewayError, GatewayResult, invalid_value};
 use crate::providers::chat::{
     ChatRequest, ContentPart, Message, ResponseFormat, Role, Tool, ToolCall, ToolChoice,
 };
@@ -14,10 +14,6 @@ use serde_json::{json, Value};
 pub struct Parsed {
     pub chat: ChatRequest,
     pub echo: Echo,
-}
-
-fn bad(param: &str, message: impl Into<String>) -> GatewayError {
-    GatewayError::invalid_request("invalid_value", message).with_param(param)
 }
 
 fn unsupported(param: &str, message: impl Into<String>) -> GatewayError {
@@ -36,7 +32,7 @@ fn opt_str(v: &Value, key: &str) -> GatewayResult<Option<String>> {
     match present(v, key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(bad(key, format!("'{key}' must be a string."))),
+        Some(_) => Err(invalid_value(key, format!("'{key}' must be a string."))),
     }
 }
 
@@ -44,7 +40,7 @@ fn opt_bool(v: &Value, key: &str) -> GatewayResult<Option<bool>> {
     match present(v, key) {
         None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(bad(key, format!("'{key}' must be a boolean."))),
+        Some(_) => Err(invalid_value(key, format!("'{key}' must be a boolean."))),
     }
 }
 
@@ -53,7 +49,7 @@ fn field<'a>(item: &'a Value, key: &str, at: &str) -> GatewayResult<&'a str> {
     item.get(key)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| bad(at, format!("{at} needs a string '{key}'.")))
+        .ok_or_else(|| invalid_value(at, format!("{at} needs a string '{key}'.")))
 }
 
 /// Content parts of a message or of a tool's output. Files and audio have
@@ -69,7 +65,7 @@ fn parts(v: Option<&Value>, at: &str) -> GatewayResult<Vec<ContentPart>> {
                 match kind {
                     "input_text" | "output_text" | "text" => {
                         let text = p.get("text").and_then(Value::as_str);
-                        let text = text.ok_or_else(|| bad(at, format!("a {kind} part in {at} needs 'text'.")))?;
+                        let text = text.ok_or_else(|| invalid_value(at, format!("a {kind} part in {at} needs 'text'.")))?;
                         out.push(ContentPart::Text(text.to_string()));
                     }
                     "refusal" => {
@@ -86,7 +82,7 @@ fn parts(v: Option<&Value>, at: &str) -> GatewayResult<Vec<ContentPart>> {
                                     format!("{at}: images by file_id need an OpenAI model; send image_url (an http or data: URL) instead."),
                                 ))
                             }
-                            _ => return Err(bad(at, format!("an input_image part in {at} needs 'image_url'."))),
+                            _ => return Err(invalid_value(at, format!("an input_image part in {at} needs 'image_url'."))),
                         }
                     }
                     _ => {}
@@ -94,7 +90,7 @@ fn parts(v: Option<&Value>, at: &str) -> GatewayResult<Vec<ContentPart>> {
             }
             Ok(out)
         }
-        Some(_) => Err(bad(at, format!("{at}: content must be a string or an array of parts."))),
+        Some(_) => Err(invalid_value(at, format!("{at}: content must be a string or an array of parts."))),
     }
 }
 
@@ -147,12 +143,12 @@ fn input_items(items: &[Value], req: &mut ChatRequest) -> GatewayResult<()> {
     for (i, item) in items.iter().enumerate() {
         let at = format!("input[{i}]");
         if !item.is_object() {
-            return Err(bad(&at, format!("{at} must be an object (an input item).")));
+            return Err(invalid_value(&at, format!("{at} must be an object (an input item).")));
         }
         let kind = match item.get("type").and_then(Value::as_str) {
             Some(k) => k,
             None if item.get("role").is_some() => "message",
-            None => return Err(bad(&at, format!("{at} has neither a 'type' nor a 'role'."))),
+            None => return Err(invalid_value(&at, format!("{at} has neither a 'type' nor a 'role'."))),
         };
         match kind {
             "message" => {
@@ -177,7 +173,7 @@ fn input_items(items: &[Value], req: &mut ChatRequest) -> GatewayResult<()> {
                             });
                         }
                     }
-                    other => return Err(bad(&at, format!("{at} has an unknown role '{other}'."))),
+                    other => return Err(invalid_value(&at, format!("{at} has an unknown role '{other}'."))),
                 }
             }
             "function_call" => {
@@ -224,7 +220,7 @@ fn input_items(items: &[Value], req: &mut ChatRequest) -> GatewayResult<()> {
             k if BUILT_IN_ITEMS.contains(&k) => {
                 return Err(needs_openai(&at, format!("{at} is a {k} item, which only an OpenAI model can read.")))
             }
-            other => return Err(bad(&at, format!("{at} has an unknown item type '{other}'."))),
+            other => return Err(invalid_value(&at, format!("{at} has an unknown item type '{other}'."))),
         }
     }
     Ok(())
@@ -233,7 +229,7 @@ fn input_items(items: &[Value], req: &mut ChatRequest) -> GatewayResult<()> {
 /// `tools` → function tools; custom tools are remembered by name.
 fn tools(v: &Value, echo: &mut Echo) -> GatewayResult<Vec<Tool>> {
     let Some(list) = present(v, "tools") else { return Ok(Vec::new()) };
-    let list = list.as_array().ok_or_else(|| bad("tools", "'tools' must be an array."))?;
+    let list = list.as_array().ok_or_else(|| invalid_value("tools", "'tools' must be an array."))?;
     let mut out = Vec::with_capacity(list.len());
     for t in list {
         let kind = t.get("type").and_then(Value::as_str).unwrap_or("function");
@@ -249,7 +245,7 @@ fn tools(v: &Value, echo: &mut Echo) -> GatewayResult<Vec<Tool>> {
             .get("name")
             .and_then(Value::as_str)
             .filter(|n| !n.is_empty())
-            .ok_or_else(|| bad("tools", "every function or custom tool needs a 'name'."))?;
+            .ok_or_else(|| invalid_value("tools", "every function or custom tool needs a 'name'."))?;
         let mut description = t.get("description").and_then(Value::as_str).map(str::to_string);
         let parameters = if kind == "custom" {
             echo.custom_tools.push(name.to_string());
@@ -278,7 +274,7 @@ fn tool_choice(v: &Value, tools: &mut Vec<Tool>) -> GatewayResult<Option<ToolCho
             "auto" => ToolChoice::Auto,
             "none" => ToolChoice::None,
             "required" => ToolChoice::Required,
-            other => return Err(bad("tool_choice", format!("unknown tool_choice '{other}'."))),
+            other => return Err(invalid_value("tool_choice", format!("unknown tool_choice '{other}'."))),
         }));
     }
     match choice.get("type").and_then(Value::as_str) {
@@ -286,14 +282,14 @@ fn tool_choice(v: &Value, tools: &mut Vec<Tool>) -> GatewayResult<Option<ToolCho
             let name = choice
                 .get("name")
                 .and_then(Value::as_str)
-                .ok_or_else(|| bad("tool_choice", "tool_choice must name the tool."))?;
+                .ok_or_else(|| invalid_value("tool_choice", "tool_choice must name the tool."))?;
             Ok(Some(ToolChoice::Function(name.to_string())))
         }
         Some("allowed_tools") => {
             let allowed: Vec<&str> = choice
                 .get("tools")
                 .and_then(Value::as_array)
-                .ok_or_else(|| bad("tool_choice", "allowed_tools needs a 'tools' array."))?
+                .ok_or_else(|| invalid_value("tool_choice", "allowed_tools needs a 'tools' array."))?
                 .iter()
                 .filter_map(|t| t.get("name").and_then(Value::as_str))
                 .collect();
@@ -307,7 +303,7 @@ fn tool_choice(v: &Value, tools: &mut Vec<Tool>) -> GatewayResult<Option<ToolCho
             "tool_choice",
             format!("tool_choice '{other}' refers to an OpenAI built-in tool and needs an OpenAI model."),
         )),
-        None => Err(bad("tool_choice", "tool_choice must be a string or an object with a 'type'.")),
+        None => Err(invalid_value("tool_choice", "tool_choice must be a string or an object with a 'type'.")),
     }
 }
 
@@ -319,11 +315,11 @@ fn text_format(v: &Value) -> GatewayResult<Option<ResponseFormat>> {
         Some("json_schema") => {
             let schema = present(format, "schema")
                 .cloned()
-                .ok_or_else(|| bad("text.format.schema", "a json_schema format needs a 'schema'."))?;
+                .ok_or_else(|| invalid_value("text.format.schema", "a json_schema format needs a 'schema'."))?;
             let name = format.get("name").and_then(Value::as_str).unwrap_or("response").to_string();
             Ok(Some(ResponseFormat::JsonSchema { name, schema }))
         }
-        _ => Err(bad("text.format", "text.format.type must be 'text', 'json_object' or 'json_schema'.")),
+        _ => Err(invalid_value("text.format", "text.format.type must be 'text', 'json_object' or 'json_schema'.")),
     }
 }
 
@@ -352,7 +348,7 @@ pub fn parse(body: &Value, model_id: &str) -> GatewayResult<Parsed> {
     let mut echo = Echo::default();
 
     if let Some(instructions) = present(body, "instructions") {
-        let text = instructions.as_str().ok_or_else(|| bad("instructions", "'instructions' must be a string."))?;
+        let text = instructions.as_str().ok_or_else(|| invalid_value("instructions", "'instructions' must be a string."))?;
         chat.system.push(text.to_string());
         echo.instructions = instructions.clone();
     }
@@ -364,7 +360,7 @@ pub fn parse(body: &Value, model_id: &str) -> GatewayResult<Parsed> {
             tool_call_id: None,
         }),
         Some(Value::Array(items)) => input_items(items, &mut chat)?,
-        _ => return Err(bad("input", "'input' must be a string or an array of input items.")),
+        _ => return Err(invalid_value("input", "'input' must be a string or an array of input items.")),
     }
 
     chat.tools = tools(body, &mut echo)?;
@@ -380,14 +376,14 @@ pub fn parse(body: &Value, model_id: &str) -> GatewayResult<Parsed> {
     };
     if let Some(r) = present(body, "reasoning") {
         if !r.is_object() {
-            return Err(bad("reasoning", "'reasoning' must be an object."));
+            return Err(invalid_value("reasoning", "'reasoning' must be an object."));
         }
-        chat.reasoning_effort = opt_str(r, "effort").map_err(|_| bad("reasoning.effort", "'reasoning.effort' must be a string."))?;
+        chat.reasoning_effort = opt_str(r, "effort").map_err(|_| invalid_value("reasoning.effort", "'reasoning.effort' must be a string."))?;
         echo.reasoning = r.clone();
     }
     if let Some(t) = present(body, "text") {
         if !t.is_object() {
-            return Err(bad("text", "'text' must be an object."));
+            return Err(invalid_value("text", "'text' must be an object."));
         }
         chat.response_format = text_format(body)?;
         echo.text = t.clone();
@@ -397,7 +393,7 @@ pub fn parse(body: &Value, model_id: &str) -> GatewayResult<Parsed> {
     }
     if let Some(metadata) = present(body, "metadata") {
         if !metadata.is_object() {
-            return Err(bad("metadata", "'metadata' must be an object."));
+            return Err(invalid_value("metadata", "'metadata' must be an object."));
         }
         echo.metadata = metadata.clone();
     }
