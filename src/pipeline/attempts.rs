@@ -250,11 +250,11 @@ async fn attempt(
         return Ok(Answer::Composed(openai_embeddings::to_json(&answer, &request, target.model_id)));
     }
     let (mut chat, format) = client_format::parse(&endpoint, &value, target.model_id)?;
-    format.fit_max_tokens(&mut chat, selected.resolved.model.and_then(|m| m.max_output));
     if endpoint == Endpoint::CountTokens {
         // No provider but Anthropic counts tokens: the gateway estimates.
         return Ok(Answer::Composed(client_format::count_tokens(&chat)));
     }
+    format.fit_max_tokens(&mut chat, selected.resolved.model.and_then(|m| m.max_output));
     rc.stream = chat.stream;
     if !format.dropped_tools().is_empty() {
         rc.response_headers.retain(|(k, _)| k != DROPPED_TOOLS);
