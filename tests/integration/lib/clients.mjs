@@ -223,6 +223,30 @@ function tempRoot(prefix) {
 }
 
 /**
+ * Runs `bin` once in a throwaway root holding `home/` (and `work/`, the
+ * working directory, unless `cwd` is given). `setUp({ root, home, workdir })`
+ * writes the client's configuration and returns { args, env, read }, where
+ * `read(result)` adds what must be read before the root is removed. The root
+ * is removed afterwards unless `keepHome` is set (then `result.home` is it).
+ */
+async function runInScratch(prefix, bin, { cwd, keepHome, timeoutMs }, setUp) {
+  const root = tempRoot(prefix);
+  try {
+    const home = join(root, 'home');
+    mkdirSync(home);
+    const workdir = cwd ?? join(root, 'work');
+    mkdirSync(workdir, { recursive: true });
+    const { args, env, read } = setUp({ root, home, workdir });
+    const result = await runBounded(bin, args, { cwd: workdir, env, timeoutMs });
+    read?.(result);
+    result.home = keepHome ? root : null;
+    return result;
+  } finally {
+    if (!keepHome) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
  * Runs `codex exec` once. Resolves to { code, signal, stdout, stderr, timedOut,
  * lastMessage, events, home }: stdout is the final agent message (or JSONL
  * events with `json: true`, parsed into `events`), stderr the transcript.
@@ -234,39 +258,31 @@ export async function runCodex({
   baseUrl, apiKey, model, task, cwd, timeoutMs = 60_000,
   json = false, extraConfig = '', extraArgs = [], keepHome = false, retries = 0,
 }) {
-  const bin = codexBinary();
-  const root = tempRoot('alephant-codex-');
-  const home = join(root, 'home');
-  const codexHome = join(root, 'codex-home');
-  mkdirSync(home);
-  mkdirSync(codexHome);
-  writeFileSync(join(codexHome, 'config.toml'), codexConfig({ baseUrl, model, retries }) + (extraConfig ? `\n${extraConfig}\n` : ''));
-  const lastMessageFile = join(root, 'last-message.txt');
-  const workdir = cwd ?? join(root, 'work');
-  mkdirSync(workdir, { recursive: true });
-  const args = [
-    'exec',
-    '--skip-git-repo-check',
-    '--dangerously-bypass-approvals-and-sandbox',
-    '--ephemeral',
-    '--color', 'never',
-    '--cd', workdir,
-    '--output-last-message', lastMessageFile,
-    ...(json ? ['--json'] : []),
-    ...extraArgs,
-    '--',
-    task,
-  ];
-  const env = { ...baseEnv(home, apiKey), CODEX_HOME: codexHome };
-  try {
-    const result = await runBounded(bin, args, { cwd: workdir, env, timeoutMs });
-    result.lastMessage = existsSync(lastMessageFile) ? readFileSync(lastMessageFile, 'utf8') : null;
-    result.events = json ? parseJsonLines(result.stdout) : null;
-    result.home = keepHome ? root : null;
-    return result;
-  } finally {
-    if (!keepHome) rmSync(root, { recursive: true, force: true });
-  }
+  return runInScratch('alephant-codex-', codexBinary(), { cwd, keepHome, timeoutMs }, ({ root, home, workdir }) => {
+    const codexHome = join(root, 'codex-home');
+    mkdirSync(codexHome);
+    writeFileSync(join(codexHome, 'config.toml'), codexConfig({ baseUrl, model, retries }) + (extraConfig ? `\n${extraConfig}\n` : ''));
+    const lastMessageFile = join(root, 'last-message.txt');
+    const args = [
+      'exec',
+      '--skip-git-repo-check',
+      '--dangerously-bypass-approvals-and-sandbox',
+      '--ephemeral',
+      '--color', 'never',
+      '--cd', workdir,
+      '--output-last-message', lastMessageFile,
+      ...(json ? ['--json'] : []),
+      ...extraArgs,
+      '--',
+      task,
+    ];
+    const env = { ...baseEnv(home, apiKey), CODEX_HOME: codexHome };
+    const read = (result) => {
+      result.lastMessage = existsSync(lastMessageFile) ? readFileSync(lastMessageFile, 'utf8') : null;
+      result.events = json ? parseJsonLines(result.stdout) : null;
+    };
+    return { args, env, read };
+  });
 }
 
 /**
@@ -321,52 +337,45 @@ export async function runOpencode({
   json = false, title = 'alephant integration', extraArgs = [], config = {}, keepHome = false,
   maxOutputTokens = 4096, printLogs = false,
 }) {
-  const bin = opencodeBinary();
-  const root = tempRoot('alephant-opencode-');
-  const home = join(root, 'home');
-  const configDir = join(home, '.config', 'opencode');
-  mkdirSync(configDir, { recursive: true });
-  writeFileSync(join(configDir, 'opencode.json'), JSON.stringify({ ...opencodeConfig({ baseUrl, model, maxOutputTokens }), ...config }, null, 2));
-  // opencode installs @opencode-ai/plugin into every config directory in the
-  // background (from the npm registry) unless node_modules exists and the
-  // lockfile already lists it. Pretend it does: no plugins are used here.
-  mkdirSync(join(configDir, 'node_modules'));
-  writeFileSync(join(configDir, 'package-lock.json'), JSON.stringify({
-    lockfileVersion: 3,
-    packages: { '': { dependencies: { '@opencode-ai/plugin': 'offline' } } },
-  }));
-  const workdir = cwd ?? join(root, 'work');
-  mkdirSync(workdir, { recursive: true });
-  const args = [
-    'run',
-    '--model', `${PROVIDER_ID}/${model}`,
-    '--auto',
-    ...(title != null ? ['--title', title] : []),
-    ...(json ? ['--format', 'json'] : []),
-    ...(printLogs ? ['--print-logs'] : []),
-    ...extraArgs,
-    '--',
-    // `opencode run` joins its positional words with spaces and wraps any word
-    // that contains a space in double quotes; single-space-free words keep the
-    // task text exactly as given.
-    ...task.split(' '),
-  ];
-  const env = {
-    ...baseEnv(home, apiKey),
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local', 'share'),
-    XDG_CACHE_HOME: join(home, '.cache'),
-    XDG_STATE_HOME: join(home, '.local', 'state'),
-    ...OPENCODE_OFFLINE_ENV,
-  };
-  try {
-    const result = await runBounded(bin, args, { cwd: workdir, env, timeoutMs });
-    result.events = json ? parseJsonLines(result.stdout) : null;
-    result.home = keepHome ? root : null;
-    return result;
-  } finally {
-    if (!keepHome) rmSync(root, { recursive: true, force: true });
-  }
+  return runInScratch('alephant-opencode-', opencodeBinary(), { cwd, keepHome, timeoutMs }, ({ home }) => {
+    const configDir = join(home, '.config', 'opencode');
+    mkdirSync(configDir, { recursive: true });
+    writeFileSync(join(configDir, 'opencode.json'), JSON.stringify({ ...opencodeConfig({ baseUrl, model, maxOutputTokens }), ...config }, null, 2));
+    // opencode installs @opencode-ai/plugin into every config directory in the
+    // background (from the npm registry) unless node_modules exists and the
+    // lockfile already lists it. Pretend it does: no plugins are used here.
+    mkdirSync(join(configDir, 'node_modules'));
+    writeFileSync(join(configDir, 'package-lock.json'), JSON.stringify({
+      lockfileVersion: 3,
+      packages: { '': { dependencies: { '@opencode-ai/plugin': 'offline' } } },
+    }));
+    const args = [
+      'run',
+      '--model', `${PROVIDER_ID}/${model}`,
+      '--auto',
+      ...(title != null ? ['--title', title] : []),
+      ...(json ? ['--format', 'json'] : []),
+      ...(printLogs ? ['--print-logs'] : []),
+      ...extraArgs,
+      '--',
+      // `opencode run` joins its positional words with spaces and wraps any word
+      // that contains a space in double quotes; single-space-free words keep the
+      // task text exactly as given.
+      ...task.split(' '),
+    ];
+    const env = {
+      ...baseEnv(home, apiKey),
+      XDG_CONFIG_HOME: join(home, '.config'),
+      XDG_DATA_HOME: join(home, '.local', 'share'),
+      XDG_CACHE_HOME: join(home, '.cache'),
+      XDG_STATE_HOME: join(home, '.local', 'state'),
+      ...OPENCODE_OFFLINE_ENV,
+    };
+    const read = (result) => {
+      result.events = json ? parseJsonLines(result.stdout) : null;
+    };
+    return { args, env, read };
+  });
 }
 
 function parseJsonLines(text) {
@@ -405,36 +414,28 @@ export const CLAUDE_OFFLINE_ENV = {
 export async function runClaudeCode({
   baseUrl, apiKey, model, task, cwd, timeoutMs = 60_000, allowedTools = ['Bash'], maxTurns = 4, keepHome = false,
 }) {
-  const bin = claudeBinary();
-  const root = tempRoot('alephant-claude-');
-  const home = join(root, 'home');
-  mkdirSync(home);
-  const workdir = cwd ?? join(root, 'work');
-  mkdirSync(workdir, { recursive: true });
-  const args = [
-    '-p', task,
-    '--output-format', 'json',
-    '--allowedTools', allowedTools.join(','),
-    '--max-turns', String(maxTurns),
-  ];
-  const env = {
-    ...baseEnv(home, apiKey),
-    CLAUDE_CONFIG_DIR: join(home, '.claude'),
-    ANTHROPIC_BASE_URL: originUrl(baseUrl),
-    ANTHROPIC_AUTH_TOKEN: apiKey,
-    ANTHROPIC_MODEL: model,
-    ANTHROPIC_DEFAULT_OPUS_MODEL: model,
-    ANTHROPIC_DEFAULT_SONNET_MODEL: model,
-    ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
-    ANTHROPIC_SMALL_FAST_MODEL: model,
-    ...CLAUDE_OFFLINE_ENV,
-  };
-  try {
-    const result = await runBounded(bin, args, { cwd: workdir, env, timeoutMs });
-    result.result = parseJsonLines(result.stdout).find((e) => e.type === 'result') ?? null;
-    result.home = keepHome ? root : null;
-    return result;
-  } finally {
-    if (!keepHome) rmSync(root, { recursive: true, force: true });
-  }
+  return runInScratch('alephant-claude-', claudeBinary(), { cwd, keepHome, timeoutMs }, ({ home }) => {
+    const args = [
+      '-p', task,
+      '--output-format', 'json',
+      '--allowedTools', allowedTools.join(','),
+      '--max-turns', String(maxTurns),
+    ];
+    const env = {
+      ...baseEnv(home, apiKey),
+      CLAUDE_CONFIG_DIR: join(home, '.claude'),
+      ANTHROPIC_BASE_URL: originUrl(baseUrl),
+      ANTHROPIC_AUTH_TOKEN: apiKey,
+      ANTHROPIC_MODEL: model,
+      ANTHROPIC_DEFAULT_OPUS_MODEL: model,
+      ANTHROPIC_DEFAULT_SONNET_MODEL: model,
+      ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
+      ANTHROPIC_SMALL_FAST_MODEL: model,
+      ...CLAUDE_OFFLINE_ENV,
+    };
+    const read = (result) => {
+      result.result = parseJsonLines(result.stdout).find((e) => e.type === 'result') ?? null;
+    };
+    return { args, env, read };
+  });
 }
