@@ -4,6 +4,7 @@
 //! (scripts/bench.sh does). Wasm in workerd is slower than native by a
 //! small factor; these numbers are for spotting regressions and hot spots.
 
+use alephant_gateway::governance::token_cap;
 use alephant_gateway::api::routes::Endpoint;
 use alephant_gateway::auth::principal::Principal;
 use alephant_gateway::catalog::{self, catalog};
@@ -88,6 +89,14 @@ fn main() {
     });
     let policy = alephant_gateway::governance::scope_policy::EffectivePolicy::of_key(&principal);
     let parsed = body::parse(&req).unwrap();
+    let capped = Principal { policy: serde_json::json!({"max_tokens": 512}), ..principal.clone() };
+    let cap_policy = alephant_gateway::governance::scope_policy::EffectivePolicy::of_key(&capped);
+    total += bench("request checks: shape, max_tokens cap", || {
+        let mut o = parsed.object.clone();
+        body::check_shape(&Endpoint::ChatCompletions, &o, false).unwrap();
+        let cap = cap_policy.max_tokens().map(|(c, _)| c);
+        black_box(token_cap::apply(&mut o, &token_cap::Site::top("max_tokens"), cap).unwrap());
+    });
     total += bench("resolve model, policy, credential", || {
         black_box(resolve::select(catalog(), &ws, &policy, &Endpoint::ChatCompletions, &parsed.model).unwrap());
     });

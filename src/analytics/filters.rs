@@ -57,6 +57,7 @@ pub const REQUESTS: FilterSet = FilterSet {
         f("session_id", "session_id", Match::Exact),
         f("user_id", "user_id", Match::Exact),
         f("error_code", "error_code", Match::Exact),
+        f("client_request_id", "client_request_id", Match::Exact),
         f("min_cost_nanos", "cost_nanos", Match::AtLeast),
     ],
     properties: true,

@@ -122,6 +122,12 @@ impl GatewayError {
         )
     }
 
+    /// A field the gateway decides on, given more than once in one object.
+    pub fn duplicate_field(key: &str) -> Self {
+        Self::invalid_request("duplicate_field", format!("The request body gives '{key}' more than once; give it once."))
+            .with_param(key)
+    }
+
     pub fn payload_too_large(limit_bytes: usize) -> Self {
         Self::new(
             413,

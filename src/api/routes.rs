@@ -54,6 +54,12 @@ impl Endpoint {
         }
     }
 
+    /// Whether the endpoint generates an answer whose length the
+    /// `max_tokens` cap bounds.
+    pub fn generates(&self) -> bool {
+        matches!(self, Endpoint::ChatCompletions | Endpoint::Completions | Endpoint::Responses | Endpoint::Messages)
+    }
+
     /// Whether errors must take Anthropic's shape (its SDK reads no other).
     pub fn speaks_anthropic(&self) -> bool {
         matches!(self, Endpoint::Messages | Endpoint::CountTokens)

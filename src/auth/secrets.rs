@@ -65,6 +65,20 @@ impl EncryptionKey {
     }
 }
 
+/// The shortest master key the admin API serves with: a shorter one could
+/// be guessed.
+pub const MIN_MASTER_KEY_CHARS: usize = 32;
+
+/// Why a master key is not fit to guard the admin API, if it is not.
+pub fn master_key_problem(master: &str) -> Option<String> {
+    (master.chars().count() < MIN_MASTER_KEY_CHARS).then(|| {
+        format!(
+            "The admin API is disabled: the MASTER_KEY secret is shorter than {MIN_MASTER_KEY_CHARS} characters, \
+             which could be guessed. Set a longer one (e.g. openssl rand -hex 32)."
+        )
+    })
+}
+
 /// Compares two secrets without leaking where they differ: both sides are
 /// hashed first, so the comparison time depends on neither length nor content.
 pub fn secrets_equal(a: &str, b: &str) -> bool {
@@ -81,6 +95,12 @@ pub fn hint(secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_master_keys_are_refused_with_a_reason() {
+        assert!(master_key_problem(&"k".repeat(31)).unwrap().contains("32 characters"));
+        assert_eq!(master_key_problem(&"k".repeat(32)), None);
+    }
 
     fn key() -> EncryptionKey {
         EncryptionKey::from_secret("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=").unwrap()

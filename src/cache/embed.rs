@@ -38,7 +38,15 @@ pub async fn embed(
     timeout_ms: u64,
 ) -> Result<Embedding, String> {
     match options.embeddings_model.strip_prefix(WORKERS_AI_PREFIX) {
-        Some(model) => workers_ai(env, model, text).await,
+        Some(model) => {
+            // Called on the key's behalf, like any other model: its policy applies, and it costs.
+            policy.check_model("workers-ai", model).map_err(|e| e.message)?;
+            let neurons_per_million = pricing::workers_ai_neurons_per_million(model)
+                .ok_or_else(|| format!("Workers AI model '{model}' is not a priced embeddings model"))?;
+            let mut e = workers_ai(env, model, text).await?;
+            e.cost_nanos = pricing::workers_ai_cost_nanos(neurons_per_million, text);
+            Ok(e)
+        }
         None => provider(workspace, policy, options, text, timeout_ms).await,
     }
 }
@@ -60,7 +68,6 @@ async fn workers_ai(env: &Env, model: &str, text: &str) -> Result<Embedding, Str
     let out: AiEmbeddings =
         ai.run(model, AiInput { text: [text] }).await.map_err(|e| format!("Workers AI {model}: {e}"))?;
     let values = out.data.into_iter().next().ok_or_else(|| format!("Workers AI {model} returned no embedding"))?;
-    // Workers AI bills in neurons, which the catalog does not price.
     Ok(Embedding { values, cost_nanos: 0 })
 }
 

@@ -26,6 +26,10 @@ pub const DEFAULT_TTL_SECONDS: u64 = 3_600;
 /// Longer TTLs are cut to this (30 days).
 pub const MAX_TTL_SECONDS: u64 = 30 * 24 * 3_600;
 pub const MAX_BUCKET: u8 = 20;
+/// The lowest similarity a request header may ask for: below it a
+/// semantic hit could hand one user another's answer to a different
+/// question. Only a policy (`cache.semantic_threshold`) sets a lower one.
+pub const SEMANTIC_THRESHOLD_FLOOR: f64 = 0.9;
 /// Seeds are hashed into the key; this only bounds the header.
 const MAX_SEED_LEN: usize = 256;
 
@@ -170,7 +174,8 @@ pub fn resolve(headers: &[(String, String)], defaults: &CacheDefaults) -> Gatewa
             if !(t > 0.0 && t <= 1.0) {
                 return Err(invalid(SEMANTIC_THRESHOLD, "must be above 0 and at most 1"));
             }
-            Some(t)
+            // A header may raise the threshold, never lower it below the policy's.
+            Some(t.max(defaults.semantic_threshold.unwrap_or(SEMANTIC_THRESHOLD_FLOOR)))
         }
         None => defaults.semantic_threshold,
     };
@@ -312,6 +317,19 @@ mod tests {
         assert_eq!(resolve(&h(&[]), &pd).unwrap(), None, "a default threshold alone does not turn the cache on");
         let with = resolve(&h(&[(ENABLED, "true")]), &pd).unwrap().unwrap();
         assert_eq!(with.semantic.unwrap().threshold, 0.8);
+    }
+
+    #[test]
+    fn a_header_can_raise_the_threshold_never_lower_it() {
+        let m = (EMBEDDINGS_MODEL, "openai/e");
+        let t = |v: &str, d: &CacheDefaults| resolve(&h(&[(SEMANTIC_THRESHOLD, v), m]), d).unwrap().unwrap().semantic.unwrap().threshold;
+        let none = CacheDefaults::default();
+        assert_eq!(t("0.0001", &none), SEMANTIC_THRESHOLD_FLOOR);
+        assert_eq!(t("0.97", &none), 0.97);
+        let policy = CacheDefaults { semantic_threshold: Some(0.95), embeddings_model: Some("openai/e".into()), ..Default::default() };
+        assert_eq!(t("0.91", &policy), 0.95);
+        let lower = CacheDefaults { semantic_threshold: Some(0.8), embeddings_model: Some("openai/e".into()), ..Default::default() };
+        assert_eq!(t("0.5", &lower), 0.8, "a policy may set a lower floor");
     }
 
     #[test]

@@ -22,6 +22,13 @@ impl Nanos {
     }
 }
 
+impl ModelSpec {
+    /// Whether the catalog says what the model costs.
+    pub fn is_priced(&self) -> bool {
+        self.input.is_some() || self.output.is_some() || self.per_image.is_some() || self.per_request.is_some()
+    }
+}
+
 /// Nano-dollars for `tokens` at `usd_per_million` (1 USD/Mtok = 1000 nanos/token).
 fn tokens_cost(tokens: u64, usd_per_million: f64) -> f64 {
     tokens as f64 * usd_per_million * 1000.0
@@ -29,8 +36,7 @@ fn tokens_cost(tokens: u64, usd_per_million: f64) -> f64 {
 
 /// The cost of `usage` on `model`; `None` when the model has no prices.
 pub fn cost(model: &ModelSpec, usage: &Usage) -> Option<Nanos> {
-    let priced = model.input.is_some() || model.output.is_some() || model.per_image.is_some() || model.per_request.is_some();
-    if !priced {
+    if !model.is_priced() {
         return None;
     }
     let input = model.input.unwrap_or(0.0);
@@ -52,9 +58,43 @@ pub fn cost_without_cache(model: &ModelSpec, usage: &Usage) -> Option<Nanos> {
     cost(model, &Usage { cached_tokens: 0, cache_creation_tokens: 0, ..*usage })
 }
 
+/// Workers AI embeddings (the semantic cache's `workers-ai/@cf/…` models),
+/// billed in neurons rather than priced in the catalog.
+/// Neurons per million input tokens of the Workers AI embeddings models,
+/// from Cloudflare's published price list.
+const WORKERS_AI_EMBEDDINGS: &[(&str, u64)] = &[
+    ("@cf/baai/bge-small-en-v1.5", 1_841),
+    ("@cf/baai/bge-base-en-v1.5", 6_058),
+    ("@cf/baai/bge-large-en-v1.5", 18_582),
+    ("@cf/baai/bge-m3", 1_075),
+];
+
+/// USD per 1,000 neurons (Workers AI's published price).
+const USD_PER_1000_NEURONS: f64 = 0.011;
+
+pub fn workers_ai_neurons_per_million(model: &str) -> Option<u64> {
+    WORKERS_AI_EMBEDDINGS.iter().find(|(m, _)| *m == model).map(|(_, n)| *n)
+}
+
+/// The binding reports no usage: tokens are estimated at four bytes each.
+pub fn workers_ai_cost_nanos(neurons_per_million: u64, text: &str) -> u64 {
+    let tokens = (text.len() as u64).div_ceil(4).max(1);
+    let neurons = tokens as f64 * neurons_per_million as f64 / 1_000_000.0;
+    Nanos::from_usd(neurons * USD_PER_1000_NEURONS / 1000.0).0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workers_ai_embeddings_cost_what_cloudflare_charges() {
+        let n = workers_ai_neurons_per_million("@cf/baai/bge-small-en-v1.5").unwrap();
+        // 4 MB of text ≈ 1M tokens ≈ 1,841 neurons ≈ $0.02.
+        let cost = workers_ai_cost_nanos(n, &"x".repeat(4_000_000));
+        assert_eq!(cost, 20_251_000);
+        assert!(workers_ai_neurons_per_million("@cf/meta/llama-3-8b-instruct").is_none());
+    }
 
     fn gpt4o() -> ModelSpec {
         serde_json::from_value(serde_json::json!({

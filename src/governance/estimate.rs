@@ -30,11 +30,10 @@ pub fn image_parts(body: &[u8]) -> u64 {
         + count(b"\"type\": \"image\"")
 }
 
-/// `max_tokens` (or its newer names) from the body.
+/// The largest answer limit the body names under any of its names (a
+/// provider reads one of them; the reservation assumes the largest).
 pub fn requested_max_tokens(body: &crate::util::json_object::JsonObject) -> Option<u64> {
-    ["max_completion_tokens", "max_tokens", "max_output_tokens"]
-        .iter()
-        .find_map(|k| body.get_as::<u64>(k).ok().flatten())
+    super::token_cap::TOP_LEVEL.iter().filter_map(|k| body.get_as::<u64>(k).ok().flatten()).max()
 }
 
 pub fn estimate(body_len: usize, images: u64, max_tokens: Option<u64>, models: &[&ModelSpec]) -> Estimates {

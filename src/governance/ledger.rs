@@ -9,12 +9,22 @@
 //! lease is returned. Leases and reservations expire on their own, so a
 //! request that died without settling cannot hold capacity forever.
 //!
+//! A hold that lapses unsettled (the request died, or its client left and
+//! the runtime dropped it) is not simply forgotten: its budgets are charged
+//! what was reserved, the request's worst case — nothing says it cost
+//! less — so traffic that never reports usage is never free. Windows that
+//! ended are pruned.
+//!
+//! The Durable Object stores the ledger one row per window, budget and
+//! hold; `take_changes` says which rows an operation touched, so a call
+//! writes only those, never the whole ledger.
+//!
 //! Pure and clock-injected: every operation takes `now_ms`.
 
 use super::window::{self, Decision, WindowState};
 use crate::util::time::{civil_from_days, day_number, iso_weekday};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -160,21 +170,153 @@ struct Held {
     /// (bucket, amount taken, window start) per take.
     takes: Vec<(String, u64, u64)>,
     lease: bool,
-    /// (budget id, reserved nanos, period key) per budget.
+    /// (budget id, reserved nanos, period key) per budget: charged if the
+    /// hold lapses unsettled.
     reservations: Vec<(String, u64, String)>,
+}
+
+/// A rate-limit window and how long it lasts (so an ended one can be pruned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Win {
+    start_ms: u64,
+    used: u64,
+    /// 0 in ledgers written before windows were pruned: kept until reused.
+    #[serde(default)]
+    window_ms: u64,
+}
+
+impl Win {
+    fn state(self) -> WindowState {
+        WindowState { start_ms: self.start_ms, used: self.used }
+    }
+}
+
+/// The tables the Durable Object keeps a ledger in, one row per entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Table {
+    Windows,
+    Budgets,
+    Held,
+}
+
+impl Table {
+    pub const ALL: [Table; 3] = [Table::Windows, Table::Budgets, Table::Held];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Windows => "windows",
+            Table::Budgets => "budgets",
+            Table::Held => "held",
+        }
+    }
+}
+
+/// One row to write (`Some` JSON) or delete (`None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub table: Table,
+    pub key: String,
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ledger {
-    windows: BTreeMap<String, WindowState>,
+    windows: BTreeMap<String, Win>,
     budgets: BTreeMap<String, Budget>,
     held: BTreeMap<String, Held>,
+    /// Rows changed since the last `take_changes`.
+    #[serde(skip)]
+    dirty: BTreeSet<(Table, String)>,
 }
 
 impl Ledger {
-    /// Drops what expired: reservations and leases of requests that never settled.
+    /// A ledger from its stored rows, as (key, JSON) per table; rows that
+    /// no longer parse are dropped.
+    pub fn from_rows(rows: impl IntoIterator<Item = (Table, String, String)>) -> Ledger {
+        let mut l = Ledger::default();
+        for (table, key, json) in rows {
+            match table {
+                Table::Windows => {
+                    if let Ok(w) = serde_json::from_str(&json) {
+                        l.windows.insert(key, w);
+                    }
+                }
+                Table::Budgets => {
+                    if let Ok(b) = serde_json::from_str(&json) {
+                        l.budgets.insert(key, b);
+                    }
+                }
+                Table::Held => {
+                    if let Ok(h) = serde_json::from_str(&json) {
+                        l.held.insert(key, h);
+                    }
+                }
+            }
+        }
+        l
+    }
+
+    /// Every row, for moving a ledger stored as one blob into rows.
+    pub fn mark_all_dirty(&mut self) {
+        let keys: Vec<(Table, String)> = self
+            .windows
+            .keys()
+            .map(|k| (Table::Windows, k.clone()))
+            .chain(self.budgets.keys().map(|k| (Table::Budgets, k.clone())))
+            .chain(self.held.keys().map(|k| (Table::Held, k.clone())))
+            .collect();
+        self.dirty.extend(keys);
+    }
+
+    /// The rows changed since the last call, to write or delete.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        let dirty = std::mem::take(&mut self.dirty);
+        dirty
+            .into_iter()
+            .map(|(table, key)| {
+                let value = match table {
+                    Table::Windows => self.windows.get(&key).and_then(|v| serde_json::to_string(v).ok()),
+                    Table::Budgets => self.budgets.get(&key).and_then(|v| serde_json::to_string(v).ok()),
+                    Table::Held => self.held.get(&key).and_then(|v| serde_json::to_string(v).ok()),
+                };
+                Change { table, key, value }
+            })
+            .collect()
+    }
+
+    fn touch(&mut self, table: Table, key: &str) {
+        self.dirty.insert((table, key.to_string()));
+    }
+
+    /// Drops what expired: windows that ended, and the holds of requests
+    /// that never settled — their budgets charged what they reserved.
     fn expire(&mut self, now_ms: u64) {
-        self.held.retain(|_, h| h.expires_ms > now_ms);
+        let lapsed: Vec<String> = self.held.iter().filter(|(_, h)| h.expires_ms <= now_ms).map(|(k, _)| k.clone()).collect();
+        for id in lapsed {
+            let Some(h) = self.held.remove(&id) else { continue };
+            self.touch(Table::Held, &id);
+            for (budget_id, reserved, period_key) in &h.reservations {
+                if let Some(b) = self.budgets.get_mut(budget_id).filter(|b| &b.period_key == period_key) {
+                    b.spent_nanos = b.spent_nanos.saturating_add(*reserved);
+                    self.dirty.insert((Table::Budgets, budget_id.clone()));
+                }
+            }
+        }
+        let ended: Vec<String> = self
+            .windows
+            .iter()
+            .filter(|(_, w)| w.window_ms > 0 && now_ms >= w.start_ms.saturating_add(w.window_ms))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for bucket in ended {
+            self.windows.remove(&bucket);
+            self.touch(Table::Windows, &bucket);
+        }
+    }
+
+    /// How many rate-limit windows are kept (for tests and diagnostics).
+    pub fn window_count(&self) -> usize {
+        self.windows.len()
     }
 
     fn in_flight(&self) -> u64 {
@@ -193,6 +335,7 @@ impl Ledger {
     /// The budget's ledger for the current period (a new period starts at zero).
     fn budget(&mut self, r: &BudgetReserve, now_ms: u64) -> &mut Budget {
         let key = r.period.key(now_ms);
+        self.dirty.insert((Table::Budgets, r.budget_id.clone()));
         let b = self.budgets.entry(r.budget_id.clone()).or_default();
         if b.period_key != key {
             *b = Budget { period_key: key, ..Budget::default() };
@@ -205,7 +348,7 @@ impl Ledger {
     pub fn admit(&mut self, req: &Admit, now_ms: u64) -> Admitted {
         self.expire(now_ms);
         let states: Vec<WindowState> =
-            req.takes.iter().map(|t| window::current(self.windows.get(&t.bucket).copied(), now_ms, t.window_ms)).collect();
+            req.takes.iter().map(|t| window::current(self.windows.get(&t.bucket).map(|w| w.state()), now_ms, t.window_ms)).collect();
         let decisions: Vec<Decision> =
             req.takes.iter().zip(&states).map(|(t, s)| window::check(*s, t.window_ms, t.quota, t.amount)).collect();
         let refuse = |refusal| Admitted { allowed: false, refusal: Some(refusal), decisions: decisions.clone(), now_ms };
@@ -235,23 +378,28 @@ impl Ledger {
         // Everything fits: take it all.
         let mut takes = Vec::with_capacity(req.takes.len());
         for (t, s) in req.takes.iter().zip(states) {
-            self.windows.insert(t.bucket.clone(), WindowState { used: s.used + t.amount, ..s });
+            self.windows.insert(t.bucket.clone(), Win { start_ms: s.start_ms, used: s.used + t.amount, window_ms: t.window_ms });
+            self.touch(Table::Windows, &t.bucket);
             takes.push((t.bucket.clone(), t.amount, s.start_ms));
         }
         let reservations = req.budgets.iter().map(|r| (r.budget_id.clone(), r.amount_nanos, r.period.key(now_ms))).collect();
         let ttl = req.lease.as_ref().map_or(req.ttl_ms, |l| l.ttl_ms.max(req.ttl_ms));
-        self.held.insert(req.id.clone(), Held { expires_ms: now_ms + ttl, takes, lease: req.lease.is_some(), reservations });
+        let held = Held { expires_ms: now_ms + ttl, takes, lease: req.lease.is_some(), reservations };
+        self.held.insert(req.id.clone(), held);
+        self.touch(Table::Held, &req.id);
         Admitted { allowed: true, refusal: None, decisions, now_ms }
     }
 
     /// Corrects windows to real usage, turns reservations into spend, returns the lease.
     pub fn settle(&mut self, s: &Settle) -> Settled {
         let Some(held) = self.held.remove(&s.id) else { return Settled::default() };
+        self.touch(Table::Held, &s.id);
         for (bucket, taken, start) in &held.takes {
             let Some(actual) = s.actual.get(bucket) else { continue };
             if let Some(w) = self.windows.get_mut(bucket).filter(|w| w.start_ms == *start) {
                 // Only the window the estimate was taken from is corrected.
                 w.used = w.used.saturating_sub(*taken).saturating_add(*actual);
+                self.dirty.insert((Table::Windows, bucket.clone()));
             }
         }
         let mut out = Settled::default();
@@ -259,6 +407,7 @@ impl Ledger {
             let reserved_now = self.reserved(budget_id, period_key);
             let Some(b) = self.budgets.get_mut(budget_id).filter(|b| &b.period_key == period_key) else { continue };
             b.spent_nanos = b.spent_nanos.saturating_add(s.cost_nanos);
+            self.dirty.insert((Table::Budgets, budget_id.clone()));
             if let Some(threshold) = b.soft_threshold {
                 let line = (b.limit_nanos as f64 * threshold) as u64;
                 if !b.soft_notified && b.spent_nanos >= line {
@@ -279,9 +428,11 @@ impl Ledger {
     /// Undoes an admission that will not run (a later scope refused it).
     pub fn release(&mut self, id: &str) {
         let Some(held) = self.held.remove(id) else { return };
+        self.touch(Table::Held, id);
         for (bucket, taken, start) in &held.takes {
             if let Some(w) = self.windows.get_mut(bucket).filter(|w| w.start_ms == *start) {
                 w.used = w.used.saturating_sub(*taken);
+                self.dirty.insert((Table::Windows, bucket.clone()));
             }
         }
     }
@@ -390,6 +541,51 @@ mod tests {
         // "2" and "4" never settle: their leases lapse after the TTL.
         assert!(!l.admit(&a("5"), 999).allowed);
         assert!(l.admit(&a("6"), 1_006).allowed);
+    }
+
+    #[test]
+    fn a_hold_that_lapses_unsettled_is_charged_its_reservation() {
+        let mut l = Ledger::default();
+        let now = at(2026, 11, 22);
+        assert!(l.admit(&Admit { id: "gone".into(), takes: vec![], lease: None, budgets: vec![budget(10_000_000)], ttl_ms: 1_000 }, now).allowed);
+        assert_eq!(l.budget_status("b1", Period::Daily, 100_000_000, now).reserved_nanos, 10_000_000);
+        let s = l.budget_status("b1", Period::Daily, 100_000_000, now + 1_000);
+        assert_eq!((s.spent_nanos, s.reserved_nanos), (10_000_000, 0), "the worst case is spent: nothing says it cost less");
+    }
+
+    #[test]
+    fn ended_windows_are_pruned_and_changes_name_their_rows() {
+        let mut l = Ledger::default();
+        let take = |bucket: &str| Take { bucket: bucket.into(), quota: 5, window_ms: 1_000, amount: 1 };
+        for i in 0..50 {
+            let a = Admit { id: format!("r{i}"), takes: vec![take(&format!("5;w=1;s=ip:{i}"))], lease: None, budgets: vec![], ttl_ms: 10 };
+            assert!(l.admit(&a, 0).allowed);
+        }
+        assert_eq!(l.window_count(), 50);
+        l.take_changes();
+        let a = Admit { id: "late".into(), takes: vec![take("5;w=1")], lease: None, budgets: vec![], ttl_ms: 10 };
+        assert!(l.admit(&a, 5_000).allowed);
+        assert_eq!(l.window_count(), 1, "windows that ended are gone");
+        let changes = l.take_changes();
+        let deleted = changes.iter().filter(|c| c.value.is_none()).count();
+        assert_eq!(deleted, 100, "50 windows and 50 lapsed holds deleted");
+        assert!(changes.iter().any(|c| c.table == Table::Windows && c.key == "5;w=1" && c.value.is_some()));
+        assert!(l.take_changes().is_empty());
+        // The stored rows make the same ledger again.
+        let rows: Vec<(Table, String, String)> = changes.into_iter().filter_map(|c| Some((c.table, c.key, c.value?))).collect();
+        let mut again = Ledger::from_rows(rows);
+        assert_eq!(again.window_count(), 1);
+        assert!(!again.admit(&Admit { id: "x".into(), takes: vec![Take { quota: 1, ..take("5;w=1") }], lease: None, budgets: vec![], ttl_ms: 10 }, 5_001).allowed);
+    }
+
+    #[test]
+    fn a_ledger_stored_as_one_blob_still_loads() {
+        let old = r#"{"windows":{"2;w=60":{"start_ms":5,"used":2}},"budgets":{},"held":{"r":{"expires_ms":99,"takes":[],"lease":true,"reservations":[]}}}"#;
+        let mut l: Ledger = serde_json::from_str(old).unwrap();
+        let take = Take { bucket: "2;w=60".into(), quota: 2, window_ms: 60_000, amount: 1 };
+        assert!(!l.admit(&Admit { id: "n".into(), takes: vec![take], lease: None, budgets: vec![], ttl_ms: 1 }, 10).allowed);
+        l.mark_all_dirty();
+        assert_eq!(l.take_changes().len(), 2);
     }
 
     #[test]

@@ -8,9 +8,12 @@ pub mod limiter_protocol;
 pub mod rate_limit;
 pub mod scope_policy;
 pub mod scopes;
+pub mod token_cap;
 pub mod window;
 
 #[cfg(target_arch = "wasm32")]
 pub mod limiter;
 #[cfg(target_arch = "wasm32")]
 pub mod admission;
+#[cfg(target_arch = "wasm32")]
+pub mod auth_throttle;

@@ -47,6 +47,33 @@ pub fn parse_at(policy: &str, default_scope: Scope) -> Result<Vec<Rule>, String>
     Ok(rules)
 }
 
+/// Rules a request may add in `alephant-ratelimit-policy`: only tighter
+/// ones over what the key holder itself stands for (its key, an end user,
+/// an IP, a property value), at most `MAX_HEADER_RULES`, each window at
+/// most `MAX_HEADER_WINDOW_SECS` — so a header can neither reach the
+/// counters of the agent, department or workspace shared with other keys
+/// nor leave long-lived windows behind in any ledger.
+pub fn parse_header(policy: &str) -> Result<Vec<Rule>, String> {
+    let rules = parse(policy)?;
+    if rules.len() > MAX_HEADER_RULES {
+        return Err(format!("at most {MAX_HEADER_RULES} rules in a request header"));
+    }
+    for r in &rules {
+        if matches!(r.scope, Scope::Agent | Scope::Department | Scope::Workspace) {
+            return Err(format!(
+                "rule '{r}' names a shared scope; a request header may set only key, user, ip or property rules"
+            ));
+        }
+        if r.window_secs > MAX_HEADER_WINDOW_SECS {
+            return Err(format!("rule '{r}': a request header's window is at most {MAX_HEADER_WINDOW_SECS} seconds"));
+        }
+    }
+    Ok(rules)
+}
+
+pub const MAX_HEADER_RULES: usize = 5;
+pub const MAX_HEADER_WINDOW_SECS: u64 = 3600;
+
 pub fn parse(policy: &str) -> Result<Vec<Rule>, String> {
     let rules = policy
         .split(',')
@@ -150,6 +177,16 @@ impl fmt::Display for Rule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_rules_stay_within_the_key_holders_own_scopes() {
+        assert_eq!(parse_header("2;w=60,3;w=60;s=user,4;w=60;s=ip,5;w=60;s=property:team").unwrap().len(), 4);
+        for shared in ["1;w=60;s=workspace", "1;w=60;s=agent", "1;w=60;s=department"] {
+            assert!(parse_header(shared).unwrap_err().contains("shared scope"), "{shared}");
+        }
+        assert!(parse_header("1;w=60,1;w=61,1;w=62,1;w=63,1;w=64,1;w=65").unwrap_err().contains("at most 5"));
+        assert!(parse_header("1;w=86400").unwrap_err().contains("at most 3600"));
+    }
 
     #[test]
     fn simple_and_full_rules() {

@@ -8,7 +8,7 @@
 //! { "rate_limit": "100;w=60", "max_concurrency": 5,
 //!   "allowed_models": ["gpt-4o*", "anthropic/*"], "denied_models": ["*-preview"],
 //!   "allowed_providers": ["openai", "anthropic"], "denied_providers": [],
-//!   "max_tokens": 4096, "allow_forced_routing": false,
+//!   "max_tokens": 4096, "allow_forced_routing": false, "allow_provider_account_api": false,
 //!   "denied_headers": ["alephant-cache-*"],
 //!   "cache": { "enabled": true, "ttl_seconds": 3600, "semantic_threshold": 0.95,
 //!              "embeddings_model": "openai/text-embedding-3-small" } }
@@ -71,6 +71,11 @@ pub struct ScopePolicy {
     pub max_tokens: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_forced_routing: Option<bool>,
+    /// Whether native pass-through may reach the provider account's own
+    /// APIs (files, batches, fine-tuning, vector stores, assistants…),
+    /// beyond inference. Off unless a scope turns it on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_provider_account_api: Option<bool>,
     /// Gateway headers (globs) a request under this scope may not use.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub denied_headers: Vec<String>,
@@ -227,6 +232,20 @@ impl EffectivePolicy {
         self.master || self.scopes.iter().find_map(|s| s.policy.allow_forced_routing).unwrap_or(false)
     }
 
+    /// Pass-through to account APIs: the most specific scope that says
+    /// anything decides; off by default; the master key may.
+    pub fn may_use_account_api(&self) -> bool {
+        self.master || self.scopes.iter().find_map(|s| s.policy.allow_provider_account_api).unwrap_or(false)
+    }
+
+    /// The scope that decides about account APIs, for refusals.
+    pub fn account_api_rule(&self) -> String {
+        match self.scopes.iter().find(|s| s.policy.allow_provider_account_api.is_some()) {
+            Some(s) => format!("{} sets \"allow_provider_account_api\": false", s.name()),
+            None => "no policy sets \"allow_provider_account_api\": true".into(),
+        }
+    }
+
     /// The cache defaults in force: per field, the most specific scope's.
     pub fn cache_defaults(&self) -> CacheDefaults {
         CacheDefaults::merged(self.scopes.iter().filter_map(|s| s.policy.cache.as_ref()))
@@ -243,21 +262,6 @@ impl EffectivePolicy {
             }
         }
         Ok(())
-    }
-
-    /// Applies the `max_tokens` cap to a request body's value: refused when
-    /// the request asks for more, set when it names none (bounding cost).
-    pub fn cap_max_tokens(&self, requested: Option<u64>) -> GatewayResult<Option<u32>> {
-        let Some((cap, scope)) = self.max_tokens() else { return Ok(None) };
-        match requested {
-            Some(n) if n > u64::from(cap) => Err(denied(format!(
-                "max_tokens {n} exceeds the cap of {cap} set by {scope}."
-            ))
-            .with_code("max_tokens_exceeded")
-            .with_param("max_tokens")),
-            Some(_) => Ok(None),
-            None => Ok(Some(cap)),
-        }
     }
 }
 
@@ -322,10 +326,19 @@ mod tests {
             Some(policy(json!({"max_tokens": 500}))),
             None,
         );
-        assert_eq!(p.cap_max_tokens(Some(400)).unwrap(), None);
-        assert_eq!(p.cap_max_tokens(None).unwrap(), Some(500));
-        let e = p.cap_max_tokens(Some(501)).unwrap_err();
-        assert!(e.message.contains("department 'research'"), "{}", e.message);
+        let (cap, scope) = p.max_tokens().unwrap();
+        assert_eq!(cap, 500);
+        assert!(scope.contains("department 'research'"), "{scope}");
+    }
+
+    #[test]
+    fn account_apis_are_off_unless_a_scope_allows_them() {
+        assert!(!EffectivePolicy::new(&principal(json!({})), None, None, None).may_use_account_api());
+        let ws_yes = Some(policy(json!({"allow_provider_account_api": true})));
+        assert!(EffectivePolicy::new(&principal(json!({})), None, None, ws_yes.clone()).may_use_account_api());
+        let key_no = EffectivePolicy::new(&principal(json!({"allow_provider_account_api": false})), None, None, ws_yes);
+        assert!(!key_no.may_use_account_api());
+        assert!(key_no.account_api_rule().contains("this key's policy"));
     }
 
     #[test]

@@ -210,6 +210,7 @@ mod tests {
             limit_nanos: 100,
             soft_threshold: None,
             webhook_url: None,
+            allow_unpriced: false,
         };
         let s = Subject { principal: &p, meta: &meta, policy: &policy, header_rules: &[], budgets: vec![&budget] };
         let est = Estimates { prompt_tokens: 40, prompt_cost_nanos: 7, worst_cost_nanos: 99 };

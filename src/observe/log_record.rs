@@ -84,6 +84,13 @@ pub struct LogRecord {
     pub policy: Vec<serde_json::Value>,
     pub request_body_key: Option<String>,
     pub response_body_key: Option<String>,
+    /// The client's own `x-request-id`, if it sent one (never a key).
+    #[serde(default)]
+    pub client_request_id: Option<String>,
+    /// The usage (and cost) is the gateway's estimate: the provider never
+    /// reported it (a stream cut or left early, an answer without usage).
+    #[serde(default)]
+    pub usage_estimated: bool,
     /// Test deployments only (`ALLOW_TEST_HOOKS`): a fault the consumer
     /// plays on this record (`d1-fail-once`, `d1-dup-once`). Not a column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,7 +105,7 @@ pub const COLUMNS: &[&str] = &[
     "error_message", "latency_ms", "upstream_latency_ms", "ttft_ms", "prompt_tokens", "completion_tokens",
     "cached_tokens", "cache_creation_tokens", "reasoning_tokens", "cost_nanos", "cache_status",
     "cost_saved_nanos", "router_id", "target", "attempts", "policy", "request_body_key", "response_body_key",
-    "cache_key", "cache_detail", "error_type", "prompt_id", "prompt_version",
+    "cache_key", "cache_detail", "error_type", "prompt_id", "prompt_version", "client_request_id", "usage_estimated",
 ];
 
 /// `INSERT OR IGNORE`: a message delivered twice writes one row.
@@ -165,6 +172,8 @@ impl LogRecord {
             r.error_type.into(),
             r.prompt_id.into(),
             r.prompt_version.into(),
+            r.client_request_id.into(),
+            r.usage_estimated.into(),
         ]
     }
 }
@@ -211,7 +220,12 @@ mod tests {
         let table = &sql[sql.find("CREATE TABLE request_logs").unwrap()..];
         let table = &table[..table.find(");").unwrap()];
         // Columns added by later migrations (keep this list in step with migrations-d1/).
-        let added = [include_str!("../../migrations-d1/0005_cache.sql"), include_str!("../../migrations-d1/0006_observability.sql")].concat();
+        let added = [
+            include_str!("../../migrations-d1/0005_cache.sql"),
+            include_str!("../../migrations-d1/0006_observability.sql"),
+            include_str!("../../migrations-d1/0009_security.sql"),
+        ]
+        .concat();
         for c in COLUMNS {
             assert!(
                 table.contains(&format!("\n  {c} ")) || added.contains(&format!("ALTER TABLE request_logs ADD COLUMN {c} ")),

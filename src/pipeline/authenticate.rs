@@ -8,6 +8,7 @@ use crate::api::headers;
 use crate::auth::principal::{self, Principal};
 use crate::auth::secrets::secrets_equal;
 use crate::auth::virtual_key;
+use crate::governance::auth_throttle;
 use crate::routing::zero_config;
 use crate::runtime::config::{secret, Config};
 use crate::runtime::http::header;
@@ -35,7 +36,7 @@ pub async fn authenticate(
         Some(master) if !token.starts_with(virtual_key::PREFIX) && secrets_equal(token, &master) => {
             Rc::new(Principal::master(zero_config::DEFAULT_WORKSPACE))
         }
-        _ => store::principal_by_token(env, cfg, token, rc.started_ms).await?,
+        _ => principal_for(env, cfg, token, rc).await?,
     };
 
     if let Some(host) = header(req, "host") {
@@ -53,4 +54,22 @@ pub async fn authenticate(
     rc.agent_id = principal.agent_id.clone();
     rc.department = principal.department.clone();
     Ok(principal)
+}
+
+/// A token's principal: from the isolate when it knows the token; else,
+/// unless the client's IP is blocked for failed authentications, from D1 —
+/// and a token D1 does not know counts against that IP.
+async fn principal_for(env: &Env, cfg: &Config, token: &str, rc: &RequestContext) -> GatewayResult<Rc<Principal>> {
+    if let Some(known) = store::cached_principal(token, rc.started_ms) {
+        return known;
+    }
+    let ip = rc.meta.client_ip.as_deref();
+    auth_throttle::check(ip, rc.started_ms)?;
+    match store::principal_by_token(env, cfg, token, rc.started_ms).await {
+        Err(e) if e.code == principal::invalid_key().code => {
+            auth_throttle::record_failure(env, ip, &rc.id, rc.started_ms).await?;
+            Err(e)
+        }
+        other => other,
+    }
 }

@@ -27,7 +27,11 @@ pub struct ClientMeta {
 
 #[derive(Debug, Clone)]
 pub struct RequestContext {
+    /// The gateway's own id: the log row, the archive prefix and every
+    /// ledger hold are keyed by it, so it is minted for every request.
     pub id: String,
+    /// The client's `x-request-id`, kept for search and echoed back; never a key.
+    pub client_request_id: Option<String>,
     pub started_ms: u64,
     pub endpoint: Endpoint,
     pub meta: ClientMeta,
@@ -82,12 +86,18 @@ pub struct RequestContext {
     // settle
     pub usage: Option<Usage>,
     pub cost: Option<Nanos>,
+    /// The prompt tokens estimated before the request ran: the usage when
+    /// the provider reports none.
+    pub prompt_tokens_estimate: u64,
+    /// `usage` is an estimate.
+    pub usage_estimated: bool,
 }
 
 impl RequestContext {
     pub fn new(id: String, started_ms: u64, endpoint: Endpoint, meta: ClientMeta) -> Self {
         RequestContext {
             id,
+            client_request_id: None,
             started_ms,
             endpoint,
             meta,
@@ -122,7 +132,20 @@ impl RequestContext {
             test_fault: None,
             usage: None,
             cost: None,
+            prompt_tokens_estimate: 0,
+            usage_estimated: false,
         }
+    }
+
+    /// Usage the provider never reported, estimated: the prompt as
+    /// estimated before the request ran, and the answer from what was seen
+    /// of it. Not for cache hits, which used no provider tokens.
+    pub fn estimate_missing_usage(&mut self, completion_tokens: u64) {
+        if self.usage.is_some() || self.served_from_cache() || self.upstream_started_ms.is_none() {
+            return;
+        }
+        self.usage = Some(Usage { prompt_tokens: self.prompt_tokens_estimate, completion_tokens, ..Default::default() });
+        self.usage_estimated = true;
     }
 
     /// Whether the complete answer must be kept (for the cache or the archive).
@@ -206,6 +229,8 @@ impl RequestContext {
             policy: self.policy.clone(),
             request_body_key: self.request_body_key.clone(),
             response_body_key: self.response_body_key.clone(),
+            client_request_id: self.client_request_id.clone(),
+            usage_estimated: self.usage_estimated,
             test_fault: self.test_fault.clone(),
         })
     }
@@ -248,6 +273,24 @@ mod tests {
         assert_eq!(r.target.as_deref(), Some("openai/gpt-4o"));
         assert_eq!(r.endpoint, "chat");
         assert_eq!(r.properties.as_deref(), Some(r#"{"team":"search"}"#));
+    }
+
+    #[test]
+    fn missing_usage_is_estimated_and_marked() {
+        let mut c = ctx();
+        c.workspace_id = Some("ws_1".into());
+        c.prompt_tokens_estimate = 40;
+        c.estimate_missing_usage(7);
+        assert!(c.usage.is_none(), "no provider was called: nothing to estimate");
+        c.upstream_started_ms = Some(1_001);
+        c.estimate_missing_usage(7);
+        let r = c.to_log_record().unwrap();
+        assert_eq!((r.prompt_tokens, r.completion_tokens, r.usage_estimated), (Some(40), Some(7), true));
+        let mut reported = ctx();
+        reported.upstream_started_ms = Some(1);
+        reported.usage = Some(Usage { prompt_tokens: 1, ..Default::default() });
+        reported.estimate_missing_usage(9);
+        assert!(!reported.usage_estimated);
     }
 
     #[test]

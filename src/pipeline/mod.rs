@@ -2,7 +2,8 @@
 //! and the same stages for native pass-through (passthrough.rs).
 //!
 //! ```text
-//!  0 intake        request id (x-request-id when a UUID), client meta from headers → RequestContext
+//!  0 intake        a new request id (the client's x-request-id is kept beside it, never as
+//!                  a key), client meta from headers → RequestContext
 //!  1 authenticate  virtual key → Principal (isolate cache, then D1); custom-domain check
 //!                  adds: workspace_id, key_id, agent_id, department
 //!  1b prompt       alephant-prompt-id[/-version]: the stored template (isolate cache, then

@@ -15,7 +15,11 @@ use crate::api::headers::forward_on_passthrough;
 use crate::api::routes::Endpoint;
 use crate::catalog::{catalog, AdapterKind, AuthScheme, ModelSpec, ProviderSpec};
 use crate::governance::estimate;
+use crate::governance::token_cap;
 use crate::providers::adapter::{adapter_for, model_in_body};
+use crate::providers::native_paths::{self, NativeCall};
+use crate::providers::openai_compat::request as openai_request;
+use crate::util::json_object::JsonObject;
 use crate::providers::openai_compat::stream::StreamObserver;
 use crate::providers::sse;
 use crate::providers::stream_transform::StreamTransform;
@@ -27,9 +31,11 @@ use crate::runtime::now_ms;
 use crate::store::config as store;
 use worker::{Context, Env, Request, Response};
 
-/// Gateway errors in the shape the provider's own SDK understands.
-fn shape(provider: &str) -> ErrorShape {
-    if provider == "anthropic" {
+/// Gateway errors in the shape the provider's own SDK understands: by the
+/// provider's wire format, so a workspace's own Anthropic-format provider
+/// gets Anthropic-shaped errors too.
+fn shape(kind: AdapterKind) -> ErrorShape {
+    if kind == AdapterKind::Anthropic {
         ErrorShape::Anthropic
     } else {
         ErrorShape::OpenAi
@@ -40,10 +46,10 @@ pub async fn handle_passthrough(mut req: Request, env: &Env, ctx: &Context, prov
     let cfg = Config::from_env(env);
     let endpoint = Endpoint::Passthrough { provider: provider.clone(), path: path.clone() };
     let (mut rc, headers) = intake(&req, env, endpoint);
-    let shape = shape(&provider);
+    let kind = catalog().provider(&provider).map_or(AdapterKind::Openai, |p| p.adapter);
     match run(&mut req, env, &cfg, &mut rc, headers, &provider, &path).await {
-        Ok((upstream, kind, model)) => respond(upstream, kind, rc, model, env, ctx, shape).await,
-        Err(e) => fail(rc, e, env, ctx, shape),
+        Ok(sent) => respond(sent, rc, env, ctx).await,
+        Err(e) => fail(rc, e, env, ctx, shape(kind)),
     }
 }
 
@@ -67,6 +73,26 @@ fn split_query(req: &Request) -> (String, Option<String>) {
     (query, key)
 }
 
+/// What was sent, and what stage 6 needs to answer it.
+struct Sent {
+    upstream: UpstreamResponse,
+    kind: AdapterKind,
+    model: Option<ModelSpec>,
+    /// The gateway asked for a usage chunk the client did not.
+    strip_usage_chunk: bool,
+    /// The workspace's credential, scrubbed from any error that quotes it.
+    secret: Option<String>,
+}
+
+/// Headers that pick which provider organisation or project pays: only
+/// the provider key's own settings (`config.organization`,
+/// `config.project`) choose them, never the client.
+const ACCOUNT_HEADERS: &[(&str, &str)] = &[("openai-organization", "organization"), ("openai-project", "project")];
+
+fn refuse_path(why: &str) -> GatewayError {
+    GatewayError::invalid_request("invalid_path", format!("This path cannot be forwarded: it contains {why}."))
+}
+
 async fn run(
     req: &mut Request,
     env: &Env,
@@ -75,7 +101,7 @@ async fn run(
     headers: Vec<(String, String)>,
     provider_id: &str,
     path: &str,
-) -> GatewayResult<(UpstreamResponse, AdapterKind, Option<ModelSpec>)> {
+) -> GatewayResult<Sent> {
     let (query, query_key) = split_query(req);
     let principal = authenticate::authenticate(req, env, cfg, rc, query_key.as_deref()).await?;
     // The provider's own API is forwarded as it is: no template is rendered into it.
@@ -87,22 +113,55 @@ async fn run(
         .find(|p| p.id == provider_id)
         .or_else(|| catalog().provider(provider_id))
         .ok_or_else(|| GatewayError::not_found("unknown_provider", format!("No provider '{provider_id}'.")))?;
-    let body = if matches!(req.method().to_string().as_str(), "GET" | "HEAD") {
-        Vec::new()
-    } else {
-        http::read_body(req, cfg.max_body_bytes).await?
-    };
+    let policy = workspace.effective_policy(&principal);
+    policy.check_headers(&headers)?;
+    let method = method_name(req);
+    let call = native_paths::classify(spec, method, path).map_err(|u| refuse_path(u.0))?;
+    rc.provider = Some(spec.id.clone());
+    if call.is_account() && !policy.may_use_account_api() {
+        // Refused before anything is read or sent: nothing reaches the provider account.
+        return Err(GatewayError::forbidden(
+            "provider_account_api_not_allowed",
+            format!(
+                "{method} {path} is an account API of provider '{}', not inference; this key may not use it ({}).",
+                spec.id,
+                policy.account_api_rule()
+            ),
+        ));
+    }
+    let mut body = if matches!(method, "GET" | "HEAD") { Vec::new() } else { http::read_body(req, cfg.max_body_bytes).await? };
+    let mut strip_usage_chunk = false;
+    let mut max_tokens = None;
+    if !body.is_empty() && !call.is_account() {
+        // Inference bodies are JSON the gateway decides on: read them as strictly as /v1.
+        let mut object = super::body::parse_object(&body)?;
+        super::body::check_repeated(&object, NATIVE_CONTAINERS)?;
+        let mut rewritten = false;
+        if let NativeCall::Generate { openai_stream_usage } = call {
+            let capped = super::unified::cap_tokens(rc, &policy, &mut object, token_cap::native_site(spec.adapter, path))?;
+            max_tokens = capped.effective;
+            rewritten |= capped.rewritten;
+            if openai_stream_usage && wants_stream(&object)? {
+                // Every stream is costed: ask for its usage chunk, and hide it when the client did not.
+                strip_usage_chunk = openai_request::request_stream_usage(&mut object)?;
+                rewritten |= strip_usage_chunk;
+            }
+        }
+        if rewritten {
+            body = object.to_vec();
+        }
+    }
     if rc.archive.request {
         rc.request_body = Some(body.clone());
     }
-    let policy = workspace.effective_policy(&principal);
-    policy.check_headers(&headers)?;
     let adapter = adapter_for(spec.adapter);
     let model = match adapter {
         Some(a) => a.passthrough_model(path, &body),
         None => model_in_body(&body),
     };
-    rc.provider = Some(spec.id.clone());
+    if let Some(m) = &model {
+        super::body::check_model_name(m)?;
+    }
     rc.model = model.clone();
     rc.requested_model = model.clone();
     rc.stream = body_wants_stream(&body) || path.contains("stream");
@@ -118,13 +177,12 @@ async fn run(
         ));
     }
     let model_spec = model.as_deref().and_then(|m| spec.model(m)).cloned();
-    let est = estimate::estimate(
-        body.len(),
-        estimate::image_parts(&body),
-        None,
-        &model_spec.iter().collect::<Vec<_>>(),
-    );
-    super::unified::govern(env, rc, &principal, &policy, &workspace, &headers, &est).await?;
+    let est = estimate::estimate(body.len(), estimate::image_parts(&body), max_tokens, &model_spec.iter().collect::<Vec<_>>());
+    // Only calls that are billed per request can be unpriced.
+    let billed = matches!(call, NativeCall::Generate { .. } | NativeCall::Other);
+    let unpriced = (billed && !model_spec.as_ref().is_some_and(ModelSpec::is_priced))
+        .then(|| format!("{}/{}", spec.id, model.as_deref().unwrap_or("?")));
+    super::unified::govern(env, rc, &principal, &policy, &workspace, &headers, &est, unpriced.as_deref()).await?;
 
     let null = serde_json::Value::Null;
     let base = credential.and_then(|c| c.base_url.as_deref()).unwrap_or(&spec.base_url);
@@ -137,11 +195,19 @@ async fn run(
         now_ms: now_ms(),
     };
     let mut upstream = UpstreamRequest {
-        method: method_name(req),
+        method,
         url: format!("{}{}{}", spec.passthrough_root(base), path, query),
-        headers: headers.into_iter().filter(|(k, _)| forward_on_passthrough(k)).collect(),
+        headers: headers
+            .into_iter()
+            .filter(|(k, _)| forward_on_passthrough(k) && !ACCOUNT_HEADERS.iter().any(|(h, _)| k.eq_ignore_ascii_case(h)))
+            .collect(),
         body: (!body.is_empty()).then_some(body),
     };
+    for (header, setting) in ACCOUNT_HEADERS {
+        if let Some(v) = target.setting(setting) {
+            upstream.headers.push((header.to_string(), v.to_string()));
+        }
+    }
     for (k, v) in &spec.default_headers {
         if upstream.header(k).is_none() {
             upstream.headers.push((k.clone(), v.clone()));
@@ -157,8 +223,13 @@ async fn run(
         auth::apply(spec.auth, target.secret, &mut upstream);
     }
     let response = send_raw(rc, &target, &upstream, cfg.upstream_timeout_ms).await?;
-    Ok((response, spec.adapter, model_spec))
+    let secret = target.secret.map(str::to_string);
+    Ok(Sent { upstream: response, kind: spec.adapter, model: model_spec, strip_usage_chunk, secret })
 }
+
+/// Objects in native bodies that hold decision fields (Gemini's and Bedrock's
+/// generation settings): each may appear once.
+const NATIVE_CONTAINERS: &[&str] = &["generationConfig", "generation_config", "inferenceConfig"];
 
 fn method_name(req: &Request) -> &'static str {
     match req.method().to_string().as_str() {
@@ -169,6 +240,10 @@ fn method_name(req: &Request) -> &'static str {
         "HEAD" => "HEAD",
         _ => "POST",
     }
+}
+
+fn wants_stream(object: &JsonObject) -> GatewayResult<bool> {
+    openai_request::wants_stream(object)
 }
 
 fn body_wants_stream(body: &[u8]) -> bool {
@@ -188,22 +263,23 @@ fn native_error_event(kind: AdapterKind) -> fn(&GatewayError) -> Vec<u8> {
     }
 }
 
-async fn respond(
-    upstream: UpstreamResponse,
-    kind: AdapterKind,
-    mut rc: RequestContext,
-    model: Option<ModelSpec>,
-    env: &Env,
-    ctx: &Context,
-    shape: ErrorShape,
-) -> Response {
+async fn respond(sent: Sent, mut rc: RequestContext, env: &Env, ctx: &Context) -> Response {
+    let Sent { upstream, kind, model, strip_usage_chunk, secret } = sent;
     let status = upstream.status();
     let content_type = upstream.header("content-type").unwrap_or_else(|| "application/json".into());
+    if status == 401 || status == 403 {
+        // About the workspace's credential, not the caller: the provider's
+        // body (key hints, organisation ids) is replaced by the gateway's own.
+        let bytes = upstream.bytes().await.map(|(_, copy)| copy).unwrap_or_default();
+        let provider = rc.provider.clone().unwrap_or_default();
+        let e = upstream_error::normalize(status, &bytes, &provider, secret.as_deref());
+        return fail(rc, e, env, ctx, shape(kind));
+    }
     if !(200..300).contains(&status) {
         // The provider's own error, untouched: its SDK knows that shape.
         let (body, bytes) = upstream.bytes().await.unwrap_or_else(|_| (js_sys::Uint8Array::new_with_length(0), Vec::new()));
         let provider = rc.provider.clone().unwrap_or_default();
-        let e = upstream_error::normalize(status, &bytes, &provider, None);
+        let e = upstream_error::normalize(status, &bytes, &provider, secret.as_deref());
         rc.fail(&e, now_ms());
         let headers = gateway_headers(&rc, &content_type);
         if let Some(ra) = upstream.header("retry-after") {
@@ -215,7 +291,7 @@ async fn respond(
         init.set_headers(&headers.0);
         return match web_sys::Response::new_with_opt_buffer_source_and_init(Some(&body), &init) {
             Ok(r) => Response::from(r),
-            Err(_) => http::error(&e, None, shape),
+            Err(_) => http::error(&e, None, shape(kind)),
         };
     }
     let streaming = content_type.contains("event-stream") || content_type.contains("eventstream");
@@ -223,7 +299,7 @@ async fn respond(
         rc.stream = true;
         let observer: Box<dyn StreamTransform> = match adapter_for(kind) {
             Some(a) => Box::new(ObservingStream::new(a.stream_decoder(), native_error_event(kind))),
-            None => Box::new(StreamObserver::new(false)),
+            None => Box::new(StreamObserver::new(strip_usage_chunk)),
         };
         return stream_answer(upstream, rc, observer, None, model, &content_type, env, ctx);
     }

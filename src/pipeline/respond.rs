@@ -28,7 +28,8 @@ pub fn gateway_headers(rc: &RequestContext, content_type: &str) -> Headers {
     let h = Headers::new();
     let _ = h.set("content-type", content_type);
     let _ = h.set(ALEPHANT_ID, &rc.id);
-    let _ = h.set("x-request-id", &rc.id);
+    // The client's own id comes back as it was sent; `alephant-id` is ours.
+    let _ = h.set("x-request-id", rc.client_request_id.as_deref().unwrap_or(&rc.id));
     if let Some(p) = &rc.provider {
         let _ = h.set(ALEPHANT_PROVIDER, p);
     }
@@ -103,6 +104,11 @@ pub async fn json_answer(
     rc.finished_ms = Some(now);
     rc.status = 200;
     rc.usage = answer_usage;
+    // An answer without usage is charged its estimate: the prompt, and the
+    // answer's text at about four bytes a token where it is text.
+    let answered = replacement.as_deref().unwrap_or(&bytes);
+    let text_answer = rc.endpoint.generates() || matches!(rc.endpoint, crate::api::routes::Endpoint::Passthrough { .. });
+    rc.estimate_missing_usage(if text_answer { (answered.len() as u64).div_ceil(4) } else { 0 });
     price(&mut rc, model.as_ref());
     keep_answer(&mut rc, replacement.as_deref().unwrap_or(&bytes));
     drop(bytes);
@@ -211,6 +217,8 @@ pub fn stream_answer(
         rc.finished_ms = Some(now_ms());
         rc.first_token_ms = end.first_chunk_ms;
         rc.usage = end.summary.usage;
+        // Cut, aborted or never reporting usage: charged what was estimated and seen.
+        rc.estimate_missing_usage(end.summary.output_tokens_seen);
         price(&mut rc, model.as_ref());
         let (status, error) = match end.outcome {
             PipeOutcome::ClientGone => (
@@ -252,6 +260,9 @@ pub fn fail(mut rc: RequestContext, e: GatewayError, env: &Env, ctx: &Context, s
     // Claude Code and the Anthropic SDK read only Anthropic's error shape.
     let shape = if rc.endpoint.speaks_anthropic() { ErrorShape::Anthropic } else { shape };
     let resp = http::error(&e, Some(&rc.id), shape);
+    if let Some(client_id) = &rc.client_request_id {
+        let _ = resp.headers().set("x-request-id", client_id);
+    }
     if let Some(p) = &rc.provider {
         let _ = resp.headers().set(ALEPHANT_PROVIDER, p);
     }

@@ -15,8 +15,8 @@ pub fn intake(req: &Request, env: &Env, endpoint: Endpoint) -> (RequestContext, 
     let trusted = env.var("TRUSTED_PROXIES").map(|v| parse_trusted(&v.to_string())).unwrap_or_default();
     let meta = ClientMeta::from_headers(&headers, &trusted);
     let client_id = headers.iter().find(|(k, _)| k == X_REQUEST_ID).map(|(_, v)| v.as_str());
-    let id = client_request_id(client_id).unwrap_or_else(new_request_id);
-    let mut rc = RequestContext::new(id, now_ms(), endpoint, meta);
+    let mut rc = RequestContext::new(new_request_id(), now_ms(), endpoint, meta);
+    rc.client_request_id = client_request_id(client_id);
     let archive_on = secret(env, "ARCHIVE_BODIES").is_none_or(|v| !matches!(v.trim(), "false" | "0" | "off" | "no"));
     rc.archive = ArchivePlan::new(archive_on, &headers);
     if test_hooks(env) {

@@ -18,7 +18,8 @@ use crate::auth::principal::Principal;
 use crate::catalog::{catalog, ModelSpec};
 use crate::governance::scope_policy::EffectivePolicy;
 use crate::governance::scopes::{Estimates, Subject};
-use crate::governance::{admission, estimate, rate_limit};
+use crate::governance::{admission, estimate, rate_limit, token_cap};
+use crate::util::json_object::JsonObject;
 use crate::routing::config::{RetryPolicy, RouterConfig, Target};
 use crate::routing::facts::RequestFacts;
 use crate::routing::plan::{plan, PlanError};
@@ -82,13 +83,14 @@ async fn run(
         prompt::apply(&mut object, &stored.id, stored.version, &stored.template)?;
         body_len = object.to_vec().len();
     }
+    body::check_shape(&rc.endpoint, &object, false)?;
     let mut parsed = body::fields(object)?;
     rc.requested_model = Some(parsed.model.clone());
     if rc.meta.user_id.is_none() {
         rc.meta.user_id = parsed.user.clone();
     }
-    if let Some(cap) = policy.cap_max_tokens(estimate::requested_max_tokens(&parsed.object))? {
-        parsed.object.set(rc.endpoint.max_tokens_field(), &cap).map_err(|_| GatewayError::internal("body_rewrite"))?;
+    if rc.endpoint.generates() {
+        cap_tokens(rc, &policy, &mut parsed.object, token_cap::Site::top(rc.endpoint.max_tokens_field()))?;
     }
 
     let router_name = router.or_else(|| parsed.model.strip_prefix("router/").map(str::to_string));
@@ -137,6 +139,13 @@ async fn run(
         cache_target = None;
     }
     let candidates = forced(&headers, &policy, candidates)?;
+    // Every planned target is checked against the key's policy before the
+    // cache is asked: a key that may use none of them gets no cached answer.
+    let (candidates, dropped) = permitted(&policy, &workspace, candidates)?;
+    if dropped {
+        // Key the cache on the targets this key may use, not the whole router.
+        cache_target = None;
+    }
     if let Some(first) = candidates.first() {
         if let Some((p, m)) = first.qualified.split_once('/') {
             rc.provider = Some(p.to_string());
@@ -149,7 +158,8 @@ async fn run(
         .filter_map(|c| resolve_model(&workspace, &c.qualified))
         .collect();
     let est = estimate::estimate(body_len, images, estimate::requested_max_tokens(&parsed.object), &models.iter().collect::<Vec<_>>());
-    govern(env, rc, &principal, &policy, &workspace, &headers, &est).await?;
+    let unpriced = candidates.iter().find(|c| !resolve_model(&workspace, &c.qualified).is_some_and(|m| m.is_priced()));
+    govern(env, rc, &principal, &policy, &workspace, &headers, &est, unpriced.map(|c| c.qualified.as_str())).await?;
 
     // Stage 4: the cache.
     let target = cache_target.or_else(|| candidates.first().map(|c| c.qualified.clone())).unwrap_or_default();
@@ -168,7 +178,56 @@ fn resolve_model(workspace: &WorkspaceConfig, qualified: &str) -> Option<ModelSp
     crate::catalog::resolve::resolve(catalog(), &workspace.custom_providers, qualified).ok()?.model.cloned()
 }
 
+/// Holds the request's answer-length limit, under every name, to the
+/// policy's cap, and notes in the log when the client asked for more.
+pub fn cap_tokens(
+    rc: &mut RequestContext,
+    policy: &EffectivePolicy,
+    body: &mut JsonObject,
+    site: token_cap::Site,
+) -> GatewayResult<token_cap::Capped> {
+    let cap = policy.max_tokens();
+    let capped = token_cap::apply(body, &site, cap.as_ref().map(|(c, _)| *c))?;
+    if let (Some(requested), Some((cap, scope))) = (capped.requested, cap) {
+        if requested > u64::from(cap) {
+            rc.policy.push(serde_json::json!({ "decision": "max_tokens_capped", "requested": requested, "cap": cap, "scope": scope }));
+        }
+    }
+    Ok(capped)
+}
+
+/// The candidates the key's policy allows; refused (403, the first
+/// denial) when it allows none. `true` when some were left out.
+fn permitted(policy: &EffectivePolicy, workspace: &WorkspaceConfig, candidates: Vec<Candidate>) -> GatewayResult<(Vec<Candidate>, bool)> {
+    let mut denial = None;
+    let total = candidates.len();
+    let allowed: Vec<Candidate> = candidates
+        .into_iter()
+        .filter(|c| match crate::catalog::resolve::resolve(catalog(), &workspace.custom_providers, &c.qualified) {
+            Ok(r) => match policy.check_model(&r.provider.id, r.model_id) {
+                Ok(()) => true,
+                Err(e) => {
+                    denial.get_or_insert(e);
+                    false
+                }
+            },
+            // An unknown target is the attempt loop's to skip, with its own error.
+            Err(_) => true,
+        })
+        .collect();
+    match denial {
+        Some(e) if allowed.is_empty() => Err(e),
+        _ => {
+            let dropped = allowed.len() < total;
+            Ok((allowed, dropped))
+        }
+    }
+}
+
 /// Stage 3: the request admitted by every limit scope it falls under.
+/// `unpriced`: a planned target with no price, which budgets refuse
+/// unless they allow unpriced models.
+#[allow(clippy::too_many_arguments)]
 pub async fn govern(
     env: &Env,
     rc: &mut RequestContext,
@@ -177,15 +236,29 @@ pub async fn govern(
     workspace: &WorkspaceConfig,
     headers: &[(String, String)],
     est: &Estimates,
+    unpriced: Option<&str>,
 ) -> GatewayResult<()> {
+    rc.prompt_tokens_estimate = est.prompt_tokens;
     let header_rules = match headers.iter().find(|(k, _)| k == RATELIMIT_POLICY) {
-        // A request may add tighter rules, never remove any: they only add takes.
-        Some((_, v)) => rate_limit::parse(v).map_err(|why| {
+        // A request may add tighter rules over its own scopes, never remove any.
+        Some((_, v)) => rate_limit::parse_header(v).map_err(|why| {
             GatewayError::invalid_request("invalid_ratelimit_policy", format!("alephant-ratelimit-policy: {why}."))
         })?,
         None => Vec::new(),
     };
     let budgets: Vec<&BudgetRow> = workspace.budgets_for(principal).collect();
+    if let (Some(model), Some(budget)) = (unpriced, budgets.iter().find(|b| !b.allow_unpriced)) {
+        // Spend that cannot be priced cannot be held to a budget.
+        return Err(GatewayError::forbidden(
+            "unpriced_model",
+            format!(
+                "Model '{model}' has no price, so budget '{}' cannot account for it; an administrator can allow \
+                 unpriced models on the budget (\"unpriced\": \"allow\") or give the model a price.",
+                budget.id
+            ),
+        )
+        .with_param("model"));
+    }
     rc.budget_webhooks = budgets.iter().filter_map(|b| b.webhook_url.clone().map(|u| (b.id.clone(), u))).collect();
     let meta = rc.meta.clone();
     let subject = Subject { principal, meta: &meta, policy, header_rules: &header_rules, budgets };

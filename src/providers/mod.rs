@@ -14,6 +14,7 @@ pub mod client_stream;
 pub mod cohere;
 pub mod gemini;
 pub mod messages_format;
+pub mod native_paths;
 pub mod openai_compat;
 pub mod openai_format;
 pub mod responses_format;

@@ -23,6 +23,15 @@ pub struct StreamSummary {
     /// An error the provider reported inside a 200 stream.
     pub error_message: Option<String>,
     pub finish_reason: Option<String>,
+    /// A rough count of the answer's tokens seen so far (one per content
+    /// event, or four characters of text each): what an answer that never
+    /// reported usage is charged.
+    pub output_tokens_seen: u64,
+}
+
+/// Tokens in a streamed text fragment, estimated (at least one).
+pub fn tokens_in(text: &str) -> u64 {
+    (text.len() as u64).div_ceil(4).max(1)
 }
 
 pub trait StreamTransform {

@@ -17,6 +17,9 @@ fn note(summary: &mut StreamSummary, event: &StreamEvent) {
         StreamEvent::Done => summary.done = true,
         StreamEvent::Error { message } => summary.error_message = Some(message.clone()),
         StreamEvent::Finish(reason) => summary.finish_reason = Some(reason.as_openai().to_string()),
+        StreamEvent::TextDelta(t) | StreamEvent::ReasoningDelta(t) | StreamEvent::ToolCallArgs { delta: t, .. } => {
+            summary.output_tokens_seen += super::stream_transform::tokens_in(t)
+        }
         _ => {}
     }
 }

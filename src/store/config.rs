@@ -22,7 +22,8 @@ use wasm_bindgen::JsValue;
 use worker::Env;
 
 thread_local! {
-    static KEYS: RefCell<TtlCache<Option<Rc<Principal>>>> = RefCell::new(TtlCache::new(10_000));
+    static KEYS: RefCell<TtlCache<Rc<Principal>>> = RefCell::new(TtlCache::new(10_000));
+    static MISSES: RefCell<TtlCache<()>> = RefCell::new(TtlCache::new(10_000));
     static DOMAINS: RefCell<TtlCache<Option<String>>> = RefCell::new(TtlCache::new(1_000));
     static WORKSPACES: RefCell<TtlCache<Rc<WorkspaceConfig>>> = RefCell::new(TtlCache::new(1_000));
 }
@@ -37,33 +38,47 @@ pub fn store_unavailable() -> GatewayError {
     .with_retry_after(1)
 }
 
-/// The caller behind a bearer token, or 401.
-pub async fn principal_by_token(env: &Env, cfg: &Config, token: &str, now: u64) -> GatewayResult<Rc<Principal>> {
+/// How long a token that matches no key is remembered, so a repeated bad
+/// token costs no D1 query. Kept apart from the keys themselves, so a flood
+/// of random tokens cannot push real keys out of the isolate's cache.
+const MISS_TTL_MS: u64 = 60_000;
+
+/// The caller behind a token from this isolate's memory alone: `None`
+/// when only D1 can say (then `principal_by_token`).
+pub fn cached_principal(token: &str, now: u64) -> Option<GatewayResult<Rc<Principal>>> {
     if !virtual_key::is_well_formed(token) {
-        return Err(principal::invalid_key());
+        return Some(Err(principal::invalid_key()));
     }
     let hash = virtual_key::hash(token);
-    let cached = KEYS.with(|c| c.borrow().get(&hash, now));
-    let found = match cached {
-        Some(entry) => entry,
-        None => {
-            let row: Option<KeyRow> = d1::db(env)
-                .map_err(|_| store_unavailable())?
-                .prepare(
-                    "SELECT id, workspace_id, name, agent_id, department, allowed_models, allowed_providers, \
-                     rate_limit, policy, expires_at, revoked_at FROM virtual_keys WHERE key_hash = ?1",
-                )
-                .bind(&[JsValue::from_str(&hash)])
-                .map_err(|_| store_unavailable())?
-                .first(None)
-                .await
-                .map_err(|_| store_unavailable())?;
-            let entry = row.map(|r| Rc::new(Principal::from(r)));
-            KEYS.with(|c| c.borrow_mut().insert(hash, entry.clone(), now, cfg.config_cache_ttl_ms));
-            entry
-        }
+    if let Some(principal) = KEYS.with(|c| c.borrow().get(&hash, now)) {
+        return Some(principal.check_usable(now).map(|()| principal));
+    }
+    MISSES.with(|c| c.borrow().get(&hash, now)).map(|()| Err(principal::invalid_key()))
+}
+
+/// The caller behind a bearer token, or 401.
+pub async fn principal_by_token(env: &Env, cfg: &Config, token: &str, now: u64) -> GatewayResult<Rc<Principal>> {
+    if let Some(known) = cached_principal(token, now) {
+        return known;
+    }
+    let hash = virtual_key::hash(token);
+    let row: Option<KeyRow> = d1::db(env)
+        .map_err(|_| store_unavailable())?
+        .prepare(
+            "SELECT id, workspace_id, name, agent_id, department, allowed_models, allowed_providers, \
+             rate_limit, policy, expires_at, revoked_at FROM virtual_keys WHERE key_hash = ?1",
+        )
+        .bind(&[JsValue::from_str(&hash)])
+        .map_err(|_| store_unavailable())?
+        .first(None)
+        .await
+        .map_err(|_| store_unavailable())?;
+    let Some(row) = row else {
+        MISSES.with(|c| c.borrow_mut().insert(hash, (), now, MISS_TTL_MS));
+        return Err(principal::invalid_key());
     };
-    let principal = found.ok_or_else(principal::invalid_key)?;
+    let principal = Rc::new(Principal::from(row));
+    KEYS.with(|c| c.borrow_mut().insert(hash, principal.clone(), now, cfg.config_cache_ttl_ms));
     principal.check_usable(now)?;
     Ok(principal)
 }
@@ -113,7 +128,7 @@ pub async fn workspace_config(env: &Env, cfg: &Config, workspace_id: &str, now: 
             .bind(&ws)
             .map_err(|_| store_unavailable())?,
         db.prepare(
-            "SELECT id, scope_type, scope_id, period, limit_nanos, soft_threshold, webhook_url FROM budgets WHERE workspace_id = ?1",
+            "SELECT id, scope_type, scope_id, period, limit_nanos, soft_threshold, webhook_url, unpriced FROM budgets WHERE workspace_id = ?1",
         )
         .bind(&ws)
         .map_err(|_| store_unavailable())?,
@@ -163,6 +178,8 @@ pub async fn workspace_config(env: &Env, cfg: &Config, workspace_id: &str, now: 
         limit_nanos: f64,
         soft_threshold: Option<f64>,
         webhook_url: Option<String>,
+        #[serde(default)]
+        unpriced: Option<String>,
     }
     let budget_rows: Vec<BudgetDbRow> =
         results.get(3).map(|r| r.results()).transpose().map_err(|_| store_unavailable())?.unwrap_or_default();
@@ -177,6 +194,7 @@ pub async fn workspace_config(env: &Env, cfg: &Config, workspace_id: &str, now: 
                 limit_nanos: r.limit_nanos as u64,
                 soft_threshold: r.soft_threshold,
                 webhook_url: r.webhook_url,
+                allow_unpriced: r.unpriced.as_deref() == Some("allow"),
             })
         })
         .collect();
@@ -266,6 +284,7 @@ fn env_credentials(env: &Env) -> Vec<ProviderCredential> {
 
 pub fn invalidate_key_hash(hash: &str) {
     KEYS.with(|c| c.borrow_mut().remove(hash));
+    MISSES.with(|c| c.borrow_mut().remove(hash));
 }
 
 pub fn invalidate_workspace(workspace_id: &str) {

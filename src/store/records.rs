@@ -54,6 +54,8 @@ pub struct BudgetRow {
     pub limit_nanos: u64,
     pub soft_threshold: Option<f64>,
     pub webhook_url: Option<String>,
+    /// Whether requests to a model with no price may spend this budget (at zero).
+    pub allow_unpriced: bool,
 }
 
 /// What a workspace's requests need besides the key: its provider

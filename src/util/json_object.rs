@@ -32,6 +32,13 @@ impl JsonObject {
         }
     }
 
+    /// The first of `keys` that the object holds more than once. Parsers
+    /// disagree on which copy wins (we read the last, others the first), so
+    /// a field the gateway decides on must appear once.
+    pub fn repeated<'k>(&self, keys: &[&'k str]) -> Option<&'k str> {
+        keys.iter().copied().find(|key| self.fields.iter().filter(|(k, _)| k == key).nth(1).is_some())
+    }
+
     pub fn contains(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
@@ -143,6 +150,13 @@ mod tests {
         assert_eq!(o.get("a").unwrap().get(), "2");
         o.set("a", &3).unwrap();
         assert_eq!(o.to_vec(), br#"{"a":3}"#);
+    }
+
+    #[test]
+    fn repeated_decision_fields_are_found() {
+        let o = JsonObject::parse(br#"{"model":"a","stream":true,"model":"b"}"#).unwrap();
+        assert_eq!(o.repeated(&["stream", "model"]), Some("model"));
+        assert_eq!(o.repeated(&["stream"]), None);
     }
 
     #[test]

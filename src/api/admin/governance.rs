@@ -178,6 +178,9 @@ struct CreateBudget {
     soft_threshold: Option<f64>,
     #[serde(default)]
     webhook_url: Option<String>,
+    /// "refuse" (default) or "allow": requests to models with no price.
+    #[serde(default)]
+    unpriced: Option<String>,
 }
 
 /// The Limiter object that keeps a budget's ledger.
@@ -204,6 +207,11 @@ pub async fn create_budget(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResul
     let webhook = b.webhook_url.as_deref().map(input::check_base_url).transpose().map_err(|_| {
         invalid_value("webhook_url", "'webhook_url' must be an http(s) URL.")
     })?;
+    let unpriced = match b.unpriced.as_deref() {
+        None | Some("refuse") => "refuse",
+        Some("allow") => "allow",
+        Some(_) => return Err(invalid_value("unpriced", "'unpriced' must be refuse or allow.")),
+    };
     admin.require_workspace(ws).await?;
     let scope_id = match kind {
         ScopeKind::Workspace => ws.to_string(),
@@ -212,8 +220,8 @@ pub async fn create_budget(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResul
     let id = new_id("bu");
     let limit = Nanos::from_usd(b.limit_usd).0;
     let insert = admin.stmt(
-        "INSERT INTO budgets (id, workspace_id, scope_type, scope_id, period, limit_nanos, soft_threshold, webhook_url, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+        "INSERT INTO budgets (id, workspace_id, scope_type, scope_id, period, limit_nanos, soft_threshold, webhook_url, created_at, updated_at, unpriced) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
         &[
             id.as_str().into(),
             ws.into(),
@@ -224,9 +232,10 @@ pub async fn create_budget(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResul
             b.soft_threshold.map_or(crate::observe::sql::SqlValue::Null, crate::observe::sql::SqlValue::Real),
             webhook.into(),
             admin.now.into(),
+            unpriced.into(),
         ],
     )?;
-    let event = audit::event(admin, Some(ws), "budget.created", "budget", &id, json!({ "scope_type": kind.as_str(), "scope_id": scope_id, "period": b.period, "limit_usd": b.limit_usd }))?;
+    let event = audit::event(admin, Some(ws), "budget.created", "budget", &id, json!({ "scope_type": kind.as_str(), "scope_id": scope_id, "period": b.period, "limit_usd": b.limit_usd, "unpriced": unpriced }))?;
     admin.batch(vec![insert, event]).await?;
     cache::invalidate_workspace(ws);
     get_budget(admin, ws, &id).await
@@ -235,7 +244,7 @@ pub async fn create_budget(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResul
 async fn budget_row(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Value> {
     admin
         .row(
-            "SELECT id, workspace_id, scope_type, scope_id, period, limit_nanos, soft_threshold, webhook_url, created_at FROM budgets \
+            "SELECT id, workspace_id, scope_type, scope_id, period, limit_nanos, soft_threshold, webhook_url, unpriced, created_at FROM budgets \
              WHERE id = ?1 AND workspace_id = ?2",
             &[id.into(), ws.into()],
         )
@@ -276,7 +285,7 @@ pub async fn list_budgets(admin: &Admin, ws: &str) -> GatewayResult<Response> {
     admin.require_workspace(ws).await?;
     let rows = admin
         .rows(
-            "SELECT id, workspace_id, scope_type, scope_id, period, limit_nanos, soft_threshold, webhook_url, created_at FROM budgets \
+            "SELECT id, workspace_id, scope_type, scope_id, period, limit_nanos, soft_threshold, webhook_url, unpriced, created_at FROM budgets \
              WHERE workspace_id = ?1 ORDER BY created_at",
             &[ws.into()],
         )

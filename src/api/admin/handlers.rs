@@ -4,7 +4,8 @@ use super::support::Admin;
 use super::{analytics, cache, governance, log_sink, logs, prompts, resources, routers, sessions};
 use crate::api::error::{ErrorType, GatewayError, GatewayResult};
 use crate::api::headers::bearer_token;
-use crate::auth::secrets::secrets_equal;
+use crate::auth::secrets::{master_key_problem, secrets_equal};
+use crate::governance::auth_throttle;
 use crate::runtime::config::secret;
 use crate::runtime::http::header;
 use crate::runtime::{new_request_id, now_ms};
@@ -19,7 +20,17 @@ pub async fn handle(mut req: Request, env: &Env, segments: &[String]) -> Respons
         Err(_) => return crate::runtime::http::error(&store_unavailable(), Some(&request_id), crate::runtime::http::ErrorShape::OpenAi),
     };
     let admin = Admin { env: env.clone(), db, now: now_ms(), request_id };
+    // Guessing the master key counts against the client's IP like guessing virtual keys.
+    let ip = header(&req, "cf-connecting-ip");
+    if let Err(e) = auth_throttle::check(ip.as_deref(), admin.now) {
+        return admin.err(&e);
+    }
     if let Err(e) = authorize(&req, env) {
+        if e.code == "invalid_master_key" {
+            if let Err(throttled) = auth_throttle::record_failure(env, ip.as_deref(), &admin.request_id, admin.now).await {
+                return admin.err(&throttled);
+            }
+        }
         return admin.err(&e);
     }
     let method = req.method().to_string();
@@ -48,6 +59,9 @@ fn authorize(req: &Request, env: &Env) -> GatewayResult<()> {
             "The admin API is disabled: the MASTER_KEY secret is not set.",
         ));
     };
+    if let Some(why) = master_key_problem(&master) {
+        return Err(GatewayError::new(503, ErrorType::ApiError, "master_key_too_short", why));
+    }
     let auth = header(req, "authorization");
     match bearer_token(auth.as_deref(), None) {
         Some(token) if secrets_equal(token, &master) => Ok(()),

@@ -31,7 +31,8 @@ pub async fn list_audit_events(admin: &Admin, ws: &str, query: &[(String, String
     search(admin, ws, &Search::audit(query)?, &["details"]).await
 }
 
-/// `GET …/logs/{id}[?include=bodies]`.
+/// `GET …/logs/{id}[?include=bodies]`; `id` is the gateway's (`alephant-id`)
+/// or, for the newest such request, the client's own `x-request-id`.
 pub async fn get_log(admin: &Admin, ws: &str, id: &str, query: &[(String, String)]) -> GatewayResult<Response> {
     if let Some((k, _)) = query.iter().find(|(k, _)| k != "include") {
         return Err(bad_param(k, format!("Unknown parameter '{k}'. Known: include.")));
@@ -42,7 +43,12 @@ pub async fn get_log(admin: &Admin, ws: &str, id: &str, query: &[(String, String
         Some(other) => return Err(bad_param("include", format!("'include' takes 'bodies', not '{other}'."))),
     };
     let row = admin
-        .row("SELECT * FROM request_logs WHERE id = ?1 AND workspace_id = ?2", &[id.into(), ws.into()])
+        // By the gateway's id, else the newest request the client gave this x-request-id.
+        .row(
+            "SELECT * FROM request_logs WHERE workspace_id = ?2 AND (id = ?1 OR client_request_id = ?1) \
+             ORDER BY id = ?1 DESC, created_at DESC LIMIT 1",
+            &[id.into(), ws.into()],
+        )
         .await?
         .ok_or_else(|| GatewayError::not_found("log_not_found", format!("No request log '{id}' (yet).")))?;
     let mut row = expand_json(row, LOG_JSON);

@@ -28,10 +28,10 @@ pub struct Gemini;
 
 /// `models/{id}` (or a tuned model's own path), whatever form the id came in.
 fn model_resource(model: &str) -> String {
-    if model.starts_with("tunedModels/") {
-        model.to_string()
-    } else {
-        format!("models/{}", model.strip_prefix("models/").unwrap_or(model))
+    use crate::util::url_path::segment;
+    match model.strip_prefix("tunedModels/") {
+        Some(tuned) => format!("tunedModels/{}", segment(tuned)),
+        None => format!("models/{}", segment(model.strip_prefix("models/").unwrap_or(model))),
     }
 }
 

@@ -75,7 +75,7 @@ fn url(endpoint: &Endpoint, target: &Target) -> String {
         Endpoint::Responses => format!("{base}/openai/responses?api-version={version}"),
         _ => format!(
             "{base}/openai/deployments/{}{}?api-version={version}",
-            target.model_id,
+            crate::util::url_path::segment(target.model_id),
             endpoint.upstream_path()
         ),
     }
@@ -83,7 +83,7 @@ fn url(endpoint: &Endpoint, target: &Target) -> String {
 
 /// Makes sure the stream ends with a usage chunk; returns true when the
 /// gateway added the request (so the extra chunk must not reach the client).
-fn request_stream_usage(body: &mut JsonObject) -> GatewayResult<bool> {
+pub fn request_stream_usage(body: &mut JsonObject) -> GatewayResult<bool> {
     let bad = || {
         GatewayError::invalid_request("invalid_type", "'stream_options' must be an object.").with_param("stream_options")
     };

@@ -142,6 +142,8 @@ impl StreamTransform for StreamObserver {
             done: self.done,
             error_message: self.error_message.clone(),
             finish_reason: self.finish_reason.clone(),
+            // A provider streams about one token per content chunk.
+            output_tokens_seen: u64::from(self.data_events.saturating_sub(u32::from(self.done))),
         }
     }
 

@@ -164,6 +164,8 @@ impl StreamTransform for ResponsesObserver {
             done: self.done,
             error_message: self.error_message.clone(),
             finish_reason: self.finish_reason.clone(),
+            // Most events of a Responses stream are deltas of about a token.
+            output_tokens_seen: self.events,
         }
     }
 
