@@ -145,9 +145,11 @@ describe('observability read API', () => {
   });
 
   test('the logs API holds one row per request sent, failures included', () => {
-    assert.deepEqual(rows.map((r) => r.id).sort(), [...sent.ids].sort());
+    // Each row carries the id the client sent beside the gateway's own.
+    assert.deepEqual(rows.map((r) => r.client_request_id).sort(), [...sent.ids].sort());
+    assert.equal(new Set(rows.map((r) => r.id)).size, rows.length);
     assert.equal(sent.failed.length, 3);
-    for (const id of sent.failed) assert.equal(rows.find((r) => r.id === id).status, 500);
+    for (const id of sent.failed) assert.equal(rows.find((r) => r.client_request_id === id).status, 500);
   });
 
   test('analytics totals equal the sums over the log rows; percentiles are nearest-rank', async () => {

@@ -77,13 +77,16 @@ describe('chat completions', () => {
     assert.deepEqual([usage.prompt_tokens, usage.completion_tokens], [2, 6]);
   });
 
-  test('the log row has tokens, cost and latency, under the client-supplied request id', async () => {
+  test('the log row has tokens, cost and latency; the client-supplied request id is kept beside the gateway\'s', async () => {
     const id = randomUUID();
     const { response } = await ctx.client.chat.completions
       .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello there' }] }, { headers: { 'x-request-id': id } })
       .withResponse();
-    assert.equal(response.headers.get('alephant-id'), id);
+    assert.equal(response.headers.get('x-request-id'), id, 'echoed');
+    assert.notEqual(response.headers.get('alephant-id'), id, 'the gateway mints its own');
     const row = await logRow(ctx.workspace.id, id);
+    assert.equal(row.id, response.headers.get('alephant-id'));
+    assert.equal(row.client_request_id, id);
     assert.equal(row.status, 200);
     assert.equal(row.provider, 'openai');
     assert.equal(row.model, 'gpt-4o-mini');

@@ -199,11 +199,13 @@ describe('policy', () => {
     assert.equal((await chat(ctx.key.key)).status, 200, 'other keys are not affected');
   });
 
-  test('a max_tokens cap refuses more and fills in the cap when none is given', async () => {
+  test('a max_tokens cap holds a larger ask to the cap and fills it in when none is given', async () => {
     const ctx = await workspace({ keyOptions: { policy: { max_tokens: 50 } } });
     const r = await chat(ctx.key.key, { max_tokens: 100 });
-    assert.equal(r.status, 403);
-    assert.equal((await r.json()).error.code, 'max_tokens_exceeded');
+    assert.equal(r.status, 200);
+    assert.equal((await mock.requests(ctx.tags.openai)).at(-1).body.max_tokens, 50);
+    assert.equal((await chat(ctx.key.key, { max_tokens: 20 })).status, 200);
+    assert.equal((await mock.requests(ctx.tags.openai)).at(-1).body.max_tokens, 20, 'a smaller ask is kept');
     assert.equal((await chat(ctx.key.key)).status, 200);
     assert.equal((await mock.requests(ctx.tags.openai)).at(-1).body.max_tokens, 50);
   });

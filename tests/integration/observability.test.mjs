@@ -13,13 +13,12 @@ import { d1, r2Get, waitFor } from './lib/processes.mjs';
 
 const user = (content) => ({ messages: [{ role: 'user', content }] });
 
-/** The request's id (chosen by us through x-request-id) and its answer. */
+/** The request's id (the gateway's own, `alephant-id`) and its answer. */
 async function ask(ctx, body, headers = {}) {
-  const id = randomUUID();
   const { data, response } = await ctx.client.chat.completions
-    .create({ model: 'gpt-4o-mini', ...body }, { headers: { 'x-request-id': id, ...headers } })
+    .create({ model: 'gpt-4o-mini', ...body }, { headers: { 'x-request-id': randomUUID(), ...headers } })
     .withResponse();
-  return { id, data, response };
+  return { id: response.headers.get('alephant-id'), data, response };
 }
 
 /** No secret of the test's workspace appears in `text`. */
@@ -57,7 +56,7 @@ describe('log rows', () => {
     assert.equal(answer.choices[0].message.content, text);
     const request = JSON.parse(await r2Get(STATE_DIR, row.request_body_key));
     assert.equal(request.messages[0].content, 'stream for the log');
-    assert.match(row.request_body_key, new RegExp(`^${ctx.workspace.id}/\\d{4}/\\d{2}/\\d{2}/${id}/request\\.json$`));
+    assert.match(row.request_body_key, new RegExp(`^${ctx.workspace.id}/\\d{4}/\\d{2}/\\d{2}/${row.id}/request\\.json$`), 'under the gateway\'s own id');
   });
 
   test('a cached request: status HIT, no cost, the saving', async () => {
@@ -98,7 +97,7 @@ describe('log rows', () => {
     assert.deepEqual([row.status, row.error_type, row.error_code], [403, 'permission_error', 'model_not_allowed']);
     const audit = await waitFor(async () => {
       const events = (await admin('GET', `/workspaces/${strict.workspace.id}/audit-events`)).data;
-      return events.find((a) => a.request_id === id);
+      return events.find((a) => a.request_id === row.id);
     }, { what: 'the audit event' });
     assert.equal(audit.action, 'policy.model_not_allowed');
     assert.equal(audit.actor, `key:${strict.key.id}`);

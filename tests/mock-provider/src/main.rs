@@ -226,6 +226,12 @@ fn route(call: &Call, content: Option<&str>, request_id: &str) -> Output {
         ("POST", p) if p.ends_with("/completions") => openai::completions(body, content, request_id),
         ("POST", p) if p.ends_with("/embeddings") => openai::embeddings(body),
         ("GET", p) if p.ends_with("/models") => openai::models(),
+        // An account API (OpenAI files), for pass-through policy tests.
+        ("GET", p) if p.ends_with("/v1/files") => Output::json(200, json!({"object": "list", "data": []})),
+        ("DELETE", p) if p.contains("/v1/files/") => {
+            let id = p.rsplit('/').next().unwrap_or_default();
+            Output::json(200, json!({"id": id, "object": "file", "deleted": true}))
+        }
         // A webhook or log-sink receiver: takes anything (it is recorded above).
         ("POST", p) if p.ends_with("/ingest") || p.ends_with("-hook") => Output::json(200, json!({"received": true})),
         _ => error_for_path(path, 404, &format!("mock has no endpoint {method} {path}")),
