@@ -5,7 +5,7 @@
 //! small factor; these numbers are for spotting regressions and hot spots.
 
 use alephant_gateway::governance::token_cap;
-use alephant_gateway::api::routes::Endpoint;
+use alephant_gateway::core::endpoint::Endpoint;
 use alephant_gateway::auth::principal::Principal;
 use alephant_gateway::catalog::{self, catalog};
 use alephant_gateway::pipeline::context::{ClientMeta, RequestContext};

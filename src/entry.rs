@@ -1,7 +1,8 @@
 //! Entry points only: the fetch router, the queue consumer, and the Durable
 //! Object classes the runtime instantiates.
 
-use crate::api::routes::{route, Endpoint, Route};
+use crate::api::routes::{route, Route};
+use crate::core::endpoint::Endpoint;
 use crate::runtime::http::{self, ErrorShape};
 use worker::{event, Context, Env, MessageBatch, Request, Response, Result};
 

@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod catalog;
+pub mod core;
 pub mod governance;
 pub mod observe;
 pub mod pipeline;

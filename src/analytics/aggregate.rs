@@ -8,7 +8,7 @@
 
 use super::filters::{property_name, property_path, Filters, TimeRange, REQUESTS};
 use super::{bad_param, int, ratio, single, usd, Binder, Query, Statement};
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 use serde_json::{json, Map, Value};
 
 const DAY_MS: u64 = 24 * 3_600 * 1_000;

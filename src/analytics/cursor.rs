@@ -6,7 +6,7 @@
 //! The cursor is opaque to clients: base64url of `"<time>,<id>"`.
 
 use super::{bad_param, single, Binder, Query};
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::Value;

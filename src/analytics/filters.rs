@@ -7,7 +7,7 @@
 //! silently widens a query.
 
 use super::{bad_param, single, Binder, Query};
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 use crate::observe::sql::SqlValue;
 
 /// How a filter's values compare with its column.

@@ -17,7 +17,7 @@ pub mod filters;
 pub mod search;
 pub mod sessions;
 
-use crate::api::error::GatewayError;
+use crate::core::error::{GatewayError, ErrorCode};
 use crate::observe::sql::SqlValue;
 use serde_json::Value;
 
@@ -51,7 +51,7 @@ impl Binder {
 
 /// 400 naming the offending query parameter.
 pub fn bad_param(param: &str, message: impl Into<String>) -> GatewayError {
-    GatewayError::invalid_request("invalid_parameter", message).with_param(param)
+    GatewayError::invalid_request(ErrorCode::InvalidParameter, message).with_param(param)
 }
 
 /// The one value of a parameter that may be given at most once.

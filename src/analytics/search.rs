@@ -3,7 +3,7 @@
 use super::cursor::{Page, PAGE_PARAMS};
 use super::filters::{FilterSet, Filters, TimeRange, AUDIT, REQUESTS};
 use super::{Binder, Query, Statement};
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 
 /// A validated search over one table of the workspace.
 #[derive(Debug, Clone, PartialEq)]

@@ -16,7 +16,7 @@
 use super::cursor::Page;
 use super::filters::TimeRange;
 use super::{bad_param, int, single, usd, Binder, Query, Statement};
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 use serde_json::{json, Map, Value};
 
 /// The money of a run, in nano-dollars.

@@ -1,7 +1,6 @@
-//! The HTTP surface: path matching, the error type, gateway headers.
+//! The HTTP surface: path matching (`routes`), the client's IP, and the
+//! admin API. The error type and header names it renders live in `core`.
 
 pub mod client_ip;
-pub mod error;
-pub mod headers;
 pub mod routes;
 pub mod admin;

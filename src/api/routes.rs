@@ -3,84 +3,10 @@
 //! `/ai/*` is an alias of `/v1/*`. Every unknown path or wrong method is an
 //! OpenAI-shaped 404 / 405, never a fall-through.
 
-use super::error::GatewayError;
 use crate::catalog::catalog;
-
-/// A unified, OpenAI-compatible endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
-    ChatCompletions,
-    /// Legacy text completions.
-    Completions,
-    Embeddings,
-    Responses,
-    /// `POST /v1/messages`: Anthropic's Messages API, for any provider.
-    Messages,
-    /// `POST /v1/messages/count_tokens`.
-    CountTokens,
-    ImagesGenerations,
-    /// `GET /v1/models`
-    ListModels,
-    /// `GET /v1/models/{id}` (the id may contain `/`, e.g. `anthropic/claude-…`).
-    RetrieveModel(String),
-    /// `/{provider}/…`: the provider's own API, forwarded as it is.
-    Passthrough { provider: String, path: String },
-    /// `POST /v1/usage-events`: a run's non-LLM costs and revenue.
-    UsageEvents,
-}
-
-impl Endpoint {
-    /// The path below `/v1` that OpenAI-compatible providers serve it at.
-    pub fn upstream_path(&self) -> &'static str {
-        match self {
-            Endpoint::ChatCompletions => "/chat/completions",
-            Endpoint::Completions => "/completions",
-            Endpoint::Embeddings => "/embeddings",
-            Endpoint::Responses => "/responses",
-            // Forwarded only to Anthropic, whose base URL has no version.
-            Endpoint::Messages => "/v1/messages",
-            Endpoint::CountTokens => "/v1/messages/count_tokens",
-            Endpoint::ImagesGenerations => "/images/generations",
-            Endpoint::ListModels | Endpoint::RetrieveModel(_) => "/models",
-            Endpoint::Passthrough { .. } | Endpoint::UsageEvents => "",
-        }
-    }
-
-    /// The body field that caps the answer's length.
-    pub fn max_tokens_field(&self) -> &'static str {
-        match self {
-            Endpoint::Responses => "max_output_tokens",
-            _ => "max_tokens",
-        }
-    }
-
-    /// Whether the endpoint generates an answer whose length the
-    /// `max_tokens` cap bounds.
-    pub fn generates(&self) -> bool {
-        matches!(self, Endpoint::ChatCompletions | Endpoint::Completions | Endpoint::Responses | Endpoint::Messages)
-    }
-
-    /// Whether errors must take Anthropic's shape (its SDK reads no other).
-    pub fn speaks_anthropic(&self) -> bool {
-        matches!(self, Endpoint::Messages | Endpoint::CountTokens)
-    }
-
-    /// Stable name used in logs, analytics and the catalog's capability list.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Endpoint::ChatCompletions => "chat",
-            Endpoint::Completions => "completions",
-            Endpoint::Embeddings => "embeddings",
-            Endpoint::Responses => "responses",
-            Endpoint::Messages => "messages",
-            Endpoint::CountTokens => "count_tokens",
-            Endpoint::ImagesGenerations => "images",
-            Endpoint::ListModels | Endpoint::RetrieveModel(_) => "models",
-            Endpoint::Passthrough { .. } => "passthrough",
-            Endpoint::UsageEvents => "usage_events",
-        }
-    }
-}
+pub use crate::core::endpoint::Endpoint;
+use crate::core::error::{GatewayError, ErrorCode};
+use crate::util::url_path::percent_decode;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -144,26 +70,6 @@ fn unified(method: &str, rest: &[&str], path: &str) -> Result<Route, GatewayErro
     expect(method, "POST", Route::Unified(endpoint))
 }
 
-/// Decodes `%XX` escapes (invalid ones are kept as they are).
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn expect(method: &str, allowed: &str, route: Route) -> Result<Route, GatewayError> {
     if method.eq_ignore_ascii_case(allowed) || (allowed == "GET" && method.eq_ignore_ascii_case("HEAD")) {
         Ok(route)
@@ -176,7 +82,7 @@ fn not_found(path: &str) -> GatewayError {
     // Echo at most a short, printable prefix of the path.
     let shown: String = path.chars().filter(|c| !c.is_control()).take(120).collect();
     GatewayError::not_found(
-        "unknown_endpoint",
+        ErrorCode::UnknownEndpoint,
         format!("No endpoint at '{shown}'. The gateway serves /v1/chat/completions, /v1/embeddings, /v1/models and the other OpenAI endpoints (also under /ai/)."),
     )
 }

@@ -1,7 +1,7 @@
 //! Who is calling: the virtual key's row from D1, checked and parsed once
 //! when it enters the isolate cache.
 
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use serde::Deserialize;
 
 /// A `virtual_keys` row joined with its workspace, as D1 returns it.
@@ -90,10 +90,10 @@ impl Principal {
     /// message that says which, so its owner knows what to do.
     pub fn check_usable(&self, now_ms: u64) -> GatewayResult<()> {
         if self.revoked_at.is_some() {
-            return Err(GatewayError::unauthorized("key_revoked", "This virtual key has been revoked."));
+            return Err(GatewayError::unauthorized(ErrorCode::KeyRevoked, "This virtual key has been revoked."));
         }
         if self.expires_at.is_some_and(|t| t <= now_ms) {
-            return Err(GatewayError::unauthorized("key_expired", "This virtual key has expired."));
+            return Err(GatewayError::unauthorized(ErrorCode::KeyExpired, "This virtual key has expired."));
         }
         Ok(())
     }
@@ -101,13 +101,13 @@ impl Principal {
 
 pub fn missing_key() -> GatewayError {
     GatewayError::unauthorized(
-        "missing_api_key",
+        ErrorCode::MissingApiKey,
         "No API key provided. Send your virtual key as 'Authorization: Bearer vk-…'.",
     )
 }
 
 pub fn invalid_key() -> GatewayError {
-    GatewayError::unauthorized("invalid_api_key", "Incorrect API key provided. Use a virtual key issued by this gateway.")
+    GatewayError::unauthorized(ErrorCode::InvalidApiKey, "Incorrect API key provided. Use a virtual key issued by this gateway.")
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 
 use crate::providers::openai_format::response::usage_json;
 use crate::providers::sse;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 

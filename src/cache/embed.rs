@@ -7,7 +7,7 @@
 //! request's.
 
 use super::options::SemanticOptions;
-use crate::api::routes::Endpoint;
+use crate::core::endpoint::Endpoint;
 use crate::catalog::{catalog, pricing};
 use crate::governance::scope_policy::EffectivePolicy;
 use crate::providers::adapter::adapter_for;

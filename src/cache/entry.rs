@@ -4,7 +4,7 @@
 //! its cost (what a hit saves), and its own expiry, so a TTL shorter than
 //! KV's 60-second minimum still holds.
 
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use serde::{Deserialize, Serialize};
 
 /// KV refuses expirations under a minute; shorter TTLs are enforced on read.

@@ -5,8 +5,8 @@
 //! pick a seed or bucket; invalid values are the request's 400, never
 //! silently ignored.
 
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::headers::is_truthy;
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::headers::is_truthy;
 use serde::{Deserialize, Serialize};
 
 pub const ENABLED: &str = "alephant-cache-enabled";
@@ -121,7 +121,7 @@ pub struct CacheOptions {
 }
 
 fn invalid(header: &str, why: &str) -> GatewayError {
-    GatewayError::invalid_request("invalid_cache_header", format!("{header}: {why}.")).with_param(header)
+    GatewayError::invalid_request(ErrorCode::InvalidCacheHeader, format!("{header}: {why}.")).with_param(header)
 }
 
 fn flag(header: &str, value: &str) -> GatewayResult<bool> {

@@ -4,7 +4,7 @@
 //! (and nothing is stored) past the size limit.
 
 use super::entry::MAX_ANSWER_BYTES;
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 use crate::providers::sse::SseParser;
 use crate::providers::stream_transform::{ChunkOut, StreamSummary, StreamTransform};
 use std::cell::RefCell;

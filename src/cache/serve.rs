@@ -57,7 +57,7 @@ pub fn serve(answer: &StoredAnswer, wanted: Wanted) -> Option<Served> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::usage::Usage;
+    use crate::core::usage::Usage;
 
     fn stored(body: StoredBody) -> StoredAnswer {
         StoredAnswer {

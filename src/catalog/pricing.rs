@@ -4,7 +4,7 @@
 //! and reservations are exact; USD floats exist only for display.
 
 use super::ModelSpec;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -8,7 +8,7 @@
 //! - Anything else is a 404 `model_not_found` that says how to name a model.
 
 use super::{Catalog, ModelSpec, ProviderSpec};
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Resolved<'a> {
@@ -32,7 +32,7 @@ impl Resolved<'_> {
 pub fn resolve<'a>(catalog: &'a Catalog, custom: &'a [ProviderSpec], name: &'a str) -> GatewayResult<Resolved<'a>> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(GatewayError::invalid_request("missing_model", "The 'model' field is empty.").with_param("model"));
+        return Err(GatewayError::invalid_request(ErrorCode::MissingModel, "The 'model' field is empty.").with_param("model"));
     }
     let find_provider = |id: &str| custom.iter().find(|p| p.answers_to(id)).or_else(|| catalog.provider(id));
 
@@ -40,7 +40,7 @@ pub fn resolve<'a>(catalog: &'a Catalog, custom: &'a [ProviderSpec], name: &'a s
         if let Some(provider) = find_provider(prefix) {
             if rest.is_empty() {
                 return Err(GatewayError::invalid_request(
-                    "missing_model",
+                    ErrorCode::MissingModel,
                     format!("'{name}' names provider '{prefix}' but no model; use '{prefix}/<model id>'."),
                 )
                 .with_param("model"));
@@ -68,7 +68,7 @@ fn model_not_found(name: &str) -> GatewayError {
         None => String::new(),
     };
     GatewayError::not_found(
-        "model_not_found",
+        ErrorCode::ModelNotFound,
         format!(
             "The model '{shown}' does not exist in the gateway's catalog. {hint}Name a model as \
              '<provider>/<model id>' (for example 'openai/gpt-4o' or 'anthropic/claude-sonnet-4-20250514'), \

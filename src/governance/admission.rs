@@ -9,7 +9,7 @@ use super::limiter_protocol::LimiterCall;
 use super::rate_limit::Rule;
 use super::scopes::{self, Estimates, ScopedAdmit, Subject};
 use super::window::{retry_after_secs, Decision};
-use crate::api::error::{ErrorType, GatewayError, GatewayResult};
+use crate::core::error::{ErrorType, GatewayError, GatewayResult, ErrorCode};
 use crate::catalog::pricing::Nanos;
 use crate::pipeline::context::RequestContext;
 use worker::Env;
@@ -43,18 +43,18 @@ fn refusal_error(object: &str, refusal: &Refusal, rules: &[Rule], estimate: &Est
             let wait = retry_after_secs(decision.reset_ms, now);
             let rule = rules.iter().find(|r| r.to_string() == *bucket).map_or(bucket.clone(), Rule::to_string);
             GatewayError::rate_limited(
-                "rate_limit_exceeded",
+                ErrorCode::RateLimitExceeded,
                 format!("Rate limit exceeded for {scope} ({rule}). Retry in {wait} s."),
             )
             .with_retry_after(wait)
         }
         Refusal::Concurrency { max, .. } => GatewayError::rate_limited(
-            "concurrency_limit_exceeded",
+            ErrorCode::ConcurrencyLimitExceeded,
             format!("Too many requests in flight for {scope}: at most {max} at once."),
         )
         .with_retry_after(1),
         Refusal::Budget { budget_id, limit_nanos, remaining_nanos, period } => GatewayError::rate_limited(
-            "budget_exceeded",
+            ErrorCode::BudgetExceeded,
             format!(
                 "The {} budget '{budget_id}' of {scope} cannot cover this request: {} of {} remain, and it may cost up to {}.",
                 period_name(*period),
@@ -113,7 +113,7 @@ pub async fn admit(env: &Env, rc: &mut RequestContext, subject: &Subject<'_>, es
                 return Err(GatewayError::new(
                     503,
                     ErrorType::ApiError,
-                    "budget_unavailable",
+                    ErrorCode::BudgetUnavailable,
                     "The budget for this request could not be checked. Retry shortly.",
                 )
                 .with_retry_after(1));

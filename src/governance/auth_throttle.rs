@@ -7,7 +7,7 @@
 
 use super::ledger::{Admit, Admitted, Take};
 use super::limiter_protocol::LimiterCall;
-use crate::api::error::GatewayError;
+use crate::core::error::{GatewayError, ErrorCode};
 use crate::store::ttl_cache::TtlCache;
 use std::cell::RefCell;
 use worker::Env;
@@ -28,7 +28,7 @@ fn object(ip: Option<&str>) -> String {
 fn refused(until_ms: u64, now_ms: u64) -> GatewayError {
     let wait = super::window::retry_after_secs(until_ms, now_ms);
     GatewayError::rate_limited(
-        "too_many_failed_authentications",
+        ErrorCode::TooManyFailedAuthentications,
         format!("Too many requests with unknown API keys from this address. Retry in {wait} s."),
     )
     .with_retry_after(wait)

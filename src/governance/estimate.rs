@@ -13,7 +13,7 @@
 
 use super::scopes::Estimates;
 use crate::catalog::{pricing, ModelSpec};
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 
 const TOKENS_PER_IMAGE: u64 = 1_000;
 const DEFAULT_MAX_OUTPUT: u64 = 4_096;

@@ -16,7 +16,7 @@
 
 use super::glob;
 use super::rate_limit;
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::auth::principal::{Principal, MASTER_KEY_ID};
 use crate::cache::options::CacheDefaults;
 use serde::{Deserialize, Serialize};
@@ -152,7 +152,7 @@ pub struct EffectivePolicy {
 }
 
 fn denied(rule: String) -> GatewayError {
-    GatewayError::forbidden("policy_denied", rule)
+    GatewayError::forbidden(ErrorCode::PolicyDenied, rule)
 }
 
 impl EffectivePolicy {
@@ -185,12 +185,12 @@ impl EffectivePolicy {
                         s.name(),
                         allowed.join(", ")
                     ))
-                    .with_code("provider_not_allowed"));
+                    .with_code(ErrorCode::ProviderNotAllowed));
                 }
             }
             if let Some(p) = s.policy.denied_providers.iter().find(|p| glob::matches(p, provider)) {
                 return Err(denied(format!("Provider '{provider}' is denied by {} (rule '{p}').", s.name()))
-                    .with_code("provider_not_allowed"));
+                    .with_code(ErrorCode::ProviderNotAllowed));
             }
         }
         Ok(())
@@ -209,13 +209,13 @@ impl EffectivePolicy {
                         s.name(),
                         allowed.join(", ")
                     ))
-                    .with_code("model_not_allowed")
+                    .with_code(ErrorCode::ModelNotAllowed)
                     .with_param("model"));
                 }
             }
             if let Some(rule) = hit(&s.policy.denied_models) {
                 return Err(denied(format!("Model '{qualified}' is denied by {} (rule '{rule}').", s.name()))
-                    .with_code("model_not_allowed")
+                    .with_code(ErrorCode::ModelNotAllowed)
                     .with_param("model"));
             }
         }
@@ -254,10 +254,10 @@ impl EffectivePolicy {
     /// Refuses gateway headers a scope does not permit.
     pub fn check_headers(&self, headers: &[(String, String)]) -> GatewayResult<()> {
         for s in &self.scopes {
-            for (name, _) in headers.iter().filter(|(k, _)| crate::api::headers::is_gateway_header(k)) {
+            for (name, _) in headers.iter().filter(|(k, _)| crate::core::headers::is_gateway_header(k)) {
                 if let Some(rule) = s.policy.denied_headers.iter().find(|p| glob::matches(&p.to_ascii_lowercase(), name)) {
                     return Err(denied(format!("Header '{name}' is not permitted by {} (rule '{rule}').", s.name()))
-                        .with_code("header_not_allowed"));
+                        .with_code(ErrorCode::HeaderNotAllowed));
                 }
             }
         }

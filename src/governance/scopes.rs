@@ -10,7 +10,7 @@ use super::scope_policy::{EffectivePolicy, ScopeKind};
 use super::window::Decision;
 use crate::auth::principal::Principal;
 use crate::catalog::pricing::Nanos;
-use crate::pipeline::context::ClientMeta;
+use crate::core::client_meta::ClientMeta;
 use crate::store::records::BudgetRow;
 
 /// Nano-dollars in one cent (rules with `u=cents` count nano-dollars).

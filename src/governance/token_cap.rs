@@ -9,7 +9,7 @@
 //! format's own field, so the answer (and the budget reservation made from
 //! the same number) is bounded either way.
 
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::catalog::AdapterKind;
 use crate::util::json_object::JsonObject;
 use serde_json::value::RawValue;
@@ -92,7 +92,7 @@ fn no_repeats(object: &JsonObject, keys: &[&str]) -> GatewayResult<()> {
 }
 
 fn invalid(field: &str) -> GatewayError {
-    GatewayError::invalid_request("invalid_type", format!("'{field}' must be a whole number of at least 0.")).with_param(field)
+    GatewayError::invalid_request(ErrorCode::InvalidType, format!("'{field}' must be a whole number of at least 0.")).with_param(field)
 }
 
 /// The limits named in one object, as (field, value).
@@ -117,7 +117,7 @@ fn cap_object(object: &mut JsonObject, site: &Site, cap: Option<u64>) -> Gateway
     let mut rewritten = false;
     for (field, n) in &given {
         if *n > cap {
-            object.set(field, &cap).map_err(|_| GatewayError::internal("body_rewrite"))?;
+            object.set(field, &cap).map_err(|_| GatewayError::internal(ErrorCode::BodyRewrite))?;
             rewritten = true;
         }
     }
@@ -127,7 +127,7 @@ fn cap_object(object: &mut JsonObject, site: &Site, cap: Option<u64>) -> Gateway
     // Nothing the format reads bounds the answer: the cap does.
     match site.default {
         Some(field) => {
-            object.set(field, &cap).map_err(|_| GatewayError::internal("body_rewrite"))?;
+            object.set(field, &cap).map_err(|_| GatewayError::internal(ErrorCode::BodyRewrite))?;
             Ok(Capped { requested, effective: Some(cap), rewritten: true })
         }
         None => Ok(Capped { requested, effective: None, rewritten }),
@@ -147,14 +147,14 @@ pub fn apply(body: &mut JsonObject, site: &Site, cap: Option<u32>) -> GatewayRes
         let mut fresh = JsonObject::default();
         let capped = cap_object(&mut fresh, site, cap)?;
         if fresh.keys().next().is_some() {
-            body.set(site.containers[0], &raw(&fresh)?).map_err(|_| GatewayError::internal("body_rewrite"))?;
+            body.set(site.containers[0], &raw(&fresh)?).map_err(|_| GatewayError::internal(ErrorCode::BodyRewrite))?;
         }
         return Ok(capped);
     }
     let mut out = Capped { requested: None, effective: None, rewritten: false };
     for container in present {
         let mut inner: JsonObject = body.get_as(container).map_err(|_| {
-            GatewayError::invalid_request("invalid_type", format!("'{container}' must be an object.")).with_param(container)
+            GatewayError::invalid_request(ErrorCode::InvalidType, format!("'{container}' must be an object.")).with_param(container)
         })?
         .unwrap_or_default();
         let capped = cap_object(&mut inner, site, cap)?;
@@ -162,15 +162,15 @@ pub fn apply(body: &mut JsonObject, site: &Site, cap: Option<u32>) -> GatewayRes
         out.effective = out.effective.max(capped.effective);
         if capped.rewritten {
             out.rewritten = true;
-            body.set(container, &raw(&inner)?).map_err(|_| GatewayError::internal("body_rewrite"))?;
+            body.set(container, &raw(&inner)?).map_err(|_| GatewayError::internal(ErrorCode::BodyRewrite))?;
         }
     }
     Ok(out)
 }
 
 fn raw(object: &JsonObject) -> GatewayResult<Box<RawValue>> {
-    let text = String::from_utf8(object.to_vec()).map_err(|_| GatewayError::internal("body_rewrite"))?;
-    RawValue::from_string(text).map_err(|_| GatewayError::internal("body_rewrite"))
+    let text = String::from_utf8(object.to_vec()).map_err(|_| GatewayError::internal(ErrorCode::BodyRewrite))?;
+    RawValue::from_string(text).map_err(|_| GatewayError::internal(ErrorCode::BodyRewrite))
 }
 
 #[cfg(test)]

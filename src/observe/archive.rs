@@ -13,7 +13,7 @@
 //! (retried with the queue's backoff, dead-lettered last), in parts small
 //! enough for a queue message; readers join `<key>.part-NNNN` objects.
 
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 use crate::cache::convert::{self, AnswerKind};
 use crate::cache::entry::StoredBody;
 use crate::util::time::civil_from_days;
@@ -37,7 +37,7 @@ impl ArchivePlan {
     /// `enabled`: the deployment's `ARCHIVE_BODIES`; headers may only omit.
     pub fn new(enabled: bool, headers: &[(String, String)]) -> ArchivePlan {
         let omitted = |name: &str| {
-            headers.iter().any(|(k, v)| k == name && crate::api::headers::is_truthy(Some(v)))
+            headers.iter().any(|(k, v)| k == name && crate::core::headers::is_truthy(Some(v)))
         };
         ArchivePlan { request: enabled && !omitted(OMIT_REQUEST), response: enabled && !omitted(OMIT_RESPONSE) }
     }
@@ -118,6 +118,7 @@ pub fn part_key(key: &str, index: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::error::ErrorCode;
 
     #[test]
     fn keys_are_by_workspace_date_and_request() {
@@ -148,7 +149,7 @@ mod tests {
         assert_eq!(v["choices"][0]["message"]["content"], "Hello");
         let raw = response_object("p/", "responses", Some(&StoredBody::Sse { events }), None).unwrap();
         assert_eq!((raw.key.as_str(), raw.content_type), ("p/response.sse", "text/event-stream"));
-        let e = GatewayError::bad_gateway("upstream_unreachable", "down");
+        let e = GatewayError::bad_gateway(ErrorCode::UpstreamUnreachable, "down");
         let err = response_object("p/", "chat", None, Some(&e)).unwrap();
         assert!(String::from_utf8(err.bytes).unwrap().contains("upstream_unreachable"));
         assert_eq!(response_object("p/", "chat", None, None), None);

@@ -10,7 +10,7 @@
 //! tenants).
 
 use super::sql::SqlValue;
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::catalog::pricing::Nanos;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -118,7 +118,7 @@ fn bad(index: Option<usize>, field: &str, why: &str) -> GatewayError {
         Some(i) => format!("events[{i}].{field}"),
         None => field.to_string(),
     };
-    GatewayError::invalid_request("invalid_usage_event", format!("{param}: {why}.")).with_param(&param)
+    GatewayError::invalid_request(ErrorCode::InvalidUsageEvent, format!("{param}: {why}.")).with_param(&param)
 }
 
 fn money(index: Option<usize>, field: &str, usd: Option<f64>, nanos: Option<u64>) -> GatewayResult<u64> {
@@ -146,7 +146,7 @@ fn event_id(workspace_id: &str, client_id: Option<&str>, fallback: &str) -> Stri
 /// events that bring none.
 pub fn parse(body: &[u8], who: &Poster, new_id: &mut dyn FnMut() -> String) -> GatewayResult<Vec<UsageEvent>> {
     let value: Value = serde_json::from_slice(body)
-        .map_err(|e| GatewayError::invalid_request("invalid_json", format!("The request body is not valid JSON: {e}.")))?;
+        .map_err(|e| GatewayError::invalid_request(ErrorCode::InvalidJson, format!("The request body is not valid JSON: {e}.")))?;
     let (items, batched) = match value {
         Value::Object(mut map) if map.contains_key("events") => match map.remove("events") {
             Some(Value::Array(items)) => (items, true),

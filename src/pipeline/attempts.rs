@@ -15,8 +15,8 @@
 use super::context::RequestContext;
 use super::dispatch::send_attempt;
 use super::resolve::{self, Selected};
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::routes::Endpoint;
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::endpoint::Endpoint;
 use crate::governance::scope_policy::EffectivePolicy;
 use crate::catalog::{catalog, ModelSpec};
 use crate::providers::adapter::{adapter_for, invalid_answer, unsupported, ChatAdapter};
@@ -95,7 +95,7 @@ async fn sleep(ms: u64) {
 
 /// Whether a failure is worth another try (here or at the next target).
 fn retryable(e: &GatewayError, policy: &RetryPolicy) -> bool {
-    e.from_upstream && (matches!(e.code.as_str(), "upstream_timeout" | "upstream_unreachable" | "upstream_stream_error") || policy.retries_status(e.status))
+    e.from_upstream && (e.code.is_transport_failure() || policy.retries_status(e.status))
 }
 
 pub async fn run(
@@ -176,14 +176,14 @@ pub async fn run(
             }
         }
     }
-    Err(last.unwrap_or_else(|| GatewayError::bad_gateway("no_target_available", "No provider could serve this request.")))
+    Err(last.unwrap_or_else(|| GatewayError::bad_gateway(ErrorCode::NoTargetAvailable, "No provider could serve this request.")))
 }
 
 /// The request body for one target: its model id and parameter overrides.
 fn body_for(body: &JsonObject, candidate: &Candidate) -> GatewayResult<JsonObject> {
     let mut b = body.clone();
     for (k, v) in &candidate.params {
-        b.set(k, v).map_err(|_| GatewayError::internal("body_rewrite"))?;
+        b.set(k, v).map_err(|_| GatewayError::internal(ErrorCode::BodyRewrite))?;
     }
     Ok(b)
 }
@@ -235,7 +235,7 @@ async fn attempt(
     let adapter: &'static dyn ChatAdapter = adapter.unwrap_or(&OpenAiChat);
     let value = body
         .to_value()
-        .map_err(|_| GatewayError::invalid_request("invalid_json", "The request body is not valid JSON."))?;
+        .map_err(|_| GatewayError::invalid_request(ErrorCode::InvalidJson, "The request body is not valid JSON."))?;
     let read_error = |status: u16, body: &[u8]| adapter.error_from(status, body, &target);
     if endpoint == Endpoint::Embeddings {
         let request = openai_embeddings::parse(&value, target.model_id)?;
@@ -291,13 +291,13 @@ async fn stream(
     let provider = &target.provider.id;
     let body = upstream
         .body()
-        .ok_or_else(|| GatewayError::bad_gateway("upstream_stream_error", format!("{provider} sent an empty stream.")))?;
+        .ok_or_else(|| GatewayError::bad_gateway(ErrorCode::UpstreamStreamError, format!("{provider} sent an empty stream.")))?;
     let reading = Box::pin(read_first(&body));
     let timer = Box::pin(Delay::from(Duration::from_millis(timeout_ms.max(1))));
     let chunk = match select(reading, timer).await {
         Either::Left((Ok(Some(chunk)), _)) => chunk,
         Either::Left((Ok(None), _)) | Either::Left((Err(_), _)) => {
-            return Err(GatewayError::bad_gateway("upstream_stream_error", format!("{provider} ended its stream before any data.")))
+            return Err(GatewayError::bad_gateway(ErrorCode::UpstreamStreamError, format!("{provider} ended its stream before any data.")))
         }
         Either::Right(_) => {
             let _ = body.cancel();
@@ -308,7 +308,7 @@ async fn stream(
     let out = transform.push(&chunk.to_vec());
     if let Some(message) = transform.summary().error_message {
         let _ = body.cancel();
-        return Err(GatewayError::bad_gateway("upstream_stream_error", format!("{provider}: {message}")));
+        return Err(GatewayError::bad_gateway(ErrorCode::UpstreamStreamError, format!("{provider}: {message}")));
     }
     rc.first_token_ms = Some(at_ms);
     Ok(Answer::Stream { upstream, transform, first: Some(FirstChunk { chunk, out, at_ms }) })

@@ -3,8 +3,8 @@
 //! workspace's custom domain.
 
 use super::context::RequestContext;
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::headers;
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::headers;
 use crate::auth::principal::{self, Principal};
 use crate::auth::secrets::secrets_equal;
 use crate::auth::virtual_key;
@@ -43,7 +43,7 @@ pub async fn authenticate(
         if let Some(domain_ws) = store::workspace_for_host(env, cfg, &host, rc.started_ms).await? {
             if domain_ws != principal.workspace_id {
                 return Err(GatewayError::unauthorized(
-                    "key_not_valid_for_domain",
+                    ErrorCode::KeyNotValidForDomain,
                     "This virtual key does not belong to the workspace served at this domain.",
                 ));
             }
@@ -66,7 +66,7 @@ async fn principal_for(env: &Env, cfg: &Config, token: &str, rc: &RequestContext
     let ip = rc.meta.client_ip.as_deref();
     auth_throttle::check(ip, rc.started_ms)?;
     match store::principal_by_token(env, cfg, token, rc.started_ms).await {
-        Err(e) if e.code == principal::invalid_key().code => {
+        Err(e) if e.code == ErrorCode::InvalidApiKey => {
             auth_throttle::record_failure(env, ip, &rc.id, rc.started_ms).await?;
             Err(e)
         }

@@ -2,8 +2,8 @@
 //! parser downstream accepts, each field the gateway decides on given once,
 //! naming a well-formed model, and shaped as its endpoint needs.
 
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::routes::Endpoint;
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::endpoint::Endpoint;
 use crate::util::json_depth;
 use crate::util::json_object::JsonObject;
 
@@ -32,13 +32,13 @@ pub fn parse(bytes: &[u8]) -> GatewayResult<ParsedBody> {
 pub fn parse_object(bytes: &[u8]) -> GatewayResult<JsonObject> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(GatewayError::invalid_request(
-            "missing_body",
+            ErrorCode::MissingBody,
             "The request body is empty; send a JSON object with at least a 'model'.",
         ));
     }
     check_depth(bytes)?;
     let object = JsonObject::parse(bytes).map_err(|e| {
-        GatewayError::invalid_request("invalid_json", format!("The request body is not a valid JSON object: {e}."))
+        GatewayError::invalid_request(ErrorCode::InvalidJson, format!("The request body is not a valid JSON object: {e}."))
     })?;
     check_repeated(&object, DECISION_FIELDS)?;
     Ok(object)
@@ -50,7 +50,7 @@ pub fn check_depth(bytes: &[u8]) -> GatewayResult<()> {
         return Ok(());
     }
     Err(GatewayError::invalid_request(
-        "json_too_deep",
+        ErrorCode::JsonTooDeep,
         format!("The request body nests arrays or objects deeper than {} levels.", json_depth::MAX_DEPTH),
     ))
 }
@@ -66,13 +66,13 @@ pub fn fields(object: JsonObject) -> GatewayResult<ParsedBody> {
         Ok(Some(serde_json::Value::String(m))) if !m.trim().is_empty() => m,
         Ok(Some(serde_json::Value::String(_))) | Ok(None) => {
             return Err(GatewayError::invalid_request(
-                "missing_model",
+                ErrorCode::MissingModel,
                 "You must provide a model parameter, e.g. \"model\": \"openai/gpt-4o\".",
             )
             .with_param("model"))
         }
         _ => {
-            return Err(GatewayError::invalid_request("invalid_type", "'model' must be a string.").with_param("model"))
+            return Err(GatewayError::invalid_request(ErrorCode::InvalidType, "'model' must be a string.").with_param("model"))
         }
     };
     check_model_name(&model)?;
@@ -85,7 +85,7 @@ pub fn fields(object: JsonObject) -> GatewayResult<ParsedBody> {
 /// query, fragment or escape characters, no control characters.
 pub fn check_model_name(model: &str) -> GatewayResult<()> {
     let bad = |why: &str| {
-        GatewayError::invalid_request("invalid_model", format!("The model name is not valid: {why}.")).with_param("model")
+        GatewayError::invalid_request(ErrorCode::InvalidModel, format!("The model name is not valid: {why}.")).with_param("model")
     };
     if model.len() > MAX_MODEL_LEN {
         return Err(bad(&format!("it is longer than {MAX_MODEL_LEN} bytes")));
@@ -123,7 +123,7 @@ pub fn check_shape(endpoint: &Endpoint, object: &JsonObject, prompt: bool) -> Ga
 }
 
 fn missing(param: &str, message: &str) -> GatewayError {
-    GatewayError::invalid_request("missing_required_parameter", message).with_param(param)
+    GatewayError::invalid_request(ErrorCode::MissingRequiredParameter, message).with_param(param)
 }
 
 /// `messages` must be a list of objects.
@@ -132,7 +132,7 @@ fn messages_list(object: &JsonObject) -> GatewayResult<()> {
         return Err(missing("messages", "'messages' is required: a list of message objects."));
     };
     let invalid = |message: String, param: String| {
-        GatewayError::invalid_request("invalid_type", message).with_param(&param)
+        GatewayError::invalid_request(ErrorCode::InvalidType, message).with_param(&param)
     };
     // Each item's raw text, without building a tree of its contents.
     let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(raw.get())

@@ -6,9 +6,9 @@
 //! and notes why in the request's log row.
 
 use super::context::RequestContext;
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::util::json_object::JsonObject;
-use crate::api::routes::Endpoint;
+use crate::core::endpoint::Endpoint;
 use crate::cache::coalesce::{ClaimReply, CoalesceCall};
 use crate::cache::entry::{Pick, StoredAnswer, MAX_ANSWER_BYTES};
 use crate::cache::key::{self, KeyScope};
@@ -77,7 +77,7 @@ pub async fn lookup(rc: &mut RequestContext, l: &Lookup<'_>) -> GatewayResult<Op
     let Some(opts) = options::resolve(l.headers, &l.policy.cache_defaults())? else { return Ok(None) };
     let started = now_ms();
     let endpoint = rc.endpoint.name();
-    let value = l.body.to_value().map_err(|_| GatewayError::invalid_request("invalid_json", "The request body is not valid JSON."))?;
+    let value = l.body.to_value().map_err(|_| GatewayError::invalid_request(ErrorCode::InvalidJson, "The request body is not valid JSON."))?;
     let Value::Object(body) = value else { return Ok(None) };
     let canonical = key::canonical_body(&body);
     let scope = KeyScope {

@@ -2,28 +2,15 @@
 //! fills in what it learned; `settle` turns it into the log record. Pure
 //! data, so the record mapping is tested natively.
 
-use crate::api::error::GatewayError;
-use crate::api::routes::Endpoint;
+pub use crate::core::client_meta::ClientMeta;
+use crate::core::endpoint::Endpoint;
+use crate::core::error::GatewayError;
 use crate::cache::entry::StoredBody;
 use crate::cache::state::CacheState;
 use crate::observe::archive::ArchivePlan;
 use crate::catalog::pricing::Nanos;
 use crate::observe::log_record::{Attempt, LogRecord, SCHEMA_VERSION};
-use crate::providers::usage::Usage;
-
-/// Facts about the client request, read from its headers at the start.
-#[derive(Debug, Clone, Default)]
-pub struct ClientMeta {
-    pub session_id: Option<String>,
-    pub session_path: Option<String>,
-    pub session_name: Option<String>,
-    /// `alephant-property-<name>: <value>` pairs, name lower-cased.
-    pub properties: Vec<(String, String)>,
-    pub user_id: Option<String>,
-    pub country: Option<String>,
-    pub referer: Option<String>,
-    pub client_ip: Option<String>,
-}
+use crate::core::usage::Usage;
 
 #[derive(Debug, Clone)]
 pub struct RequestContext {
@@ -205,7 +192,7 @@ impl RequestContext {
             provider_request_id: self.provider_request_id.clone(),
             stream: self.stream,
             status: self.status,
-            error_code: self.error.as_ref().map(|e| e.code.clone()),
+            error_code: self.error.as_ref().map(|e| e.code.to_string()),
             error_message: self.error.as_ref().map(|e| e.message.clone()),
             latency_ms: since(self.finished_ms, Some(self.started_ms)),
             upstream_latency_ms: since(self.upstream_headers_ms, self.upstream_started_ms),
@@ -239,6 +226,7 @@ impl RequestContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::error::ErrorCode;
 
     fn ctx() -> RequestContext {
         RequestContext::new("req-1".into(), 1_000, Endpoint::ChatCompletions, ClientMeta::default())
@@ -297,7 +285,7 @@ mod tests {
     fn failures_record_code_and_status() {
         let mut c = ctx();
         c.workspace_id = Some("ws_1".into());
-        c.fail(&GatewayError::not_found("model_not_found", "nope"), 1_005);
+        c.fail(&GatewayError::not_found(ErrorCode::ModelNotFound, "nope"), 1_005);
         let r = c.to_log_record().unwrap();
         assert_eq!(r.status, 404);
         assert_eq!(r.error_code.as_deref(), Some("model_not_found"));

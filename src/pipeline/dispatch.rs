@@ -3,8 +3,8 @@
 //! answer becomes the provider's error in the gateway's shape, status kept.
 
 use super::context::RequestContext;
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::headers::PROVIDER_REQUEST_ID_HEADERS;
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::headers::PROVIDER_REQUEST_ID_HEADERS;
 use crate::observe::log_record::Attempt;
 use crate::providers::{Target, UpstreamRequest};
 use crate::runtime::http::{send, SendFailure, UpstreamResponse};
@@ -44,14 +44,14 @@ pub async fn send_raw(
                     GatewayError::gateway_timeout(format!("{provider} did not answer within {timeout_ms} ms."))
                 }
                 SendFailure::Network(_) => {
-                    GatewayError::bad_gateway("upstream_unreachable", format!("Could not connect to {provider}."))
+                    GatewayError::bad_gateway(ErrorCode::UpstreamUnreachable, format!("Could not connect to {provider}."))
                 }
                 SendFailure::Invalid(why) => GatewayError::bad_gateway(
-                    "upstream_request_invalid",
+                    ErrorCode::UpstreamRequestInvalid,
                     format!("The request to {provider} could not be built: {why}."),
                 ),
             };
-            attempt.error = Some(e.code.clone());
+            attempt.error = Some(e.code.to_string());
             rc.attempts.push(attempt);
             return Err(e);
         }
@@ -80,7 +80,7 @@ pub async fn send_attempt(
     }
     let e = error_of(&response, read_error).await;
     if let Some(attempt) = rc.attempts.last_mut() {
-        attempt.error = Some(e.code.clone());
+        attempt.error = Some(e.code.to_string());
     }
     Err(e)
 }

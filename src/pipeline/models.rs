@@ -2,7 +2,7 @@
 //! its workspace has credentials for, filtered by the key's policy — named
 //! `provider/model` so every listed id can be sent back as `model`.
 
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::catalog::{catalog, resolve::resolve, ModelMode};
 use crate::governance::scope_policy::EffectivePolicy;
 use crate::store::records::WorkspaceConfig;
@@ -49,7 +49,7 @@ pub fn list(policy: &EffectivePolicy, workspace: &WorkspaceConfig) -> ModelList 
 pub fn retrieve(policy: &EffectivePolicy, workspace: &WorkspaceConfig, id: &str) -> GatewayResult<ModelObject> {
     let r = resolve(catalog(), &workspace.custom_providers, id)?;
     let not_found = || {
-        GatewayError::not_found("model_not_found", format!("The model '{id}' is not available to this key."))
+        GatewayError::not_found(ErrorCode::ModelNotFound, format!("The model '{id}' is not available to this key."))
             .with_param("model")
     };
     let m = r.model.ok_or_else(not_found)?;

@@ -10,9 +10,9 @@ use super::dispatch::send_raw;
 use super::respond::{fail, gateway_headers, json_answer, stream_answer, JsonConversion};
 use super::start::intake;
 use super::{authenticate, settle};
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::headers::forward_on_passthrough;
-use crate::api::routes::Endpoint;
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::headers::forward_on_passthrough;
+use crate::core::endpoint::Endpoint;
 use crate::catalog::{catalog, AdapterKind, AuthScheme, ModelSpec, ProviderSpec};
 use crate::governance::estimate;
 use crate::governance::token_cap;
@@ -90,7 +90,7 @@ struct Sent {
 const ACCOUNT_HEADERS: &[(&str, &str)] = &[("openai-organization", "organization"), ("openai-project", "project")];
 
 fn refuse_path(why: &str) -> GatewayError {
-    GatewayError::invalid_request("invalid_path", format!("This path cannot be forwarded: it contains {why}."))
+    GatewayError::invalid_request(ErrorCode::InvalidPath, format!("This path cannot be forwarded: it contains {why}."))
 }
 
 async fn run(
@@ -112,7 +112,7 @@ async fn run(
         .iter()
         .find(|p| p.id == provider_id)
         .or_else(|| catalog().provider(provider_id))
-        .ok_or_else(|| GatewayError::not_found("unknown_provider", format!("No provider '{provider_id}'.")))?;
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::UnknownProvider, format!("No provider '{provider_id}'.")))?;
     let policy = workspace.effective_policy(&principal);
     policy.check_headers(&headers)?;
     let method = method_name(req);
@@ -121,7 +121,7 @@ async fn run(
     if call.is_account() && !policy.may_use_account_api() {
         // Refused before anything is read or sent: nothing reaches the provider account.
         return Err(GatewayError::forbidden(
-            "provider_account_api_not_allowed",
+            ErrorCode::ProviderAccountApiNotAllowed,
             format!(
                 "{method} {path} is an account API of provider '{}', not inference; this key may not use it ({}).",
                 spec.id,
@@ -172,7 +172,7 @@ async fn run(
     let credential = workspace.credential_for(&spec.id);
     if credential.is_none() && spec.needs_key() {
         return Err(GatewayError::invalid_request(
-            "provider_not_configured",
+            ErrorCode::ProviderNotConfigured,
             format!("This workspace has no key for provider '{}'.", spec.id),
         ));
     }

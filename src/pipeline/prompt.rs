@@ -10,9 +10,9 @@
 //! when the body does not set the same field; `inputs` never goes upstream.
 //! Pure over the parsed body, so it is tested natively.
 
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::headers::{PROMPT_ID, PROMPT_VERSION};
-use crate::api::routes::Endpoint;
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::headers::{PROMPT_ID, PROMPT_VERSION};
+use crate::core::endpoint::Endpoint;
 use crate::prompts::{render, Missing, Template};
 use crate::util::json_object::JsonObject;
 use serde_json::value::{to_raw_value, RawValue};
@@ -33,7 +33,7 @@ pub struct PromptRef {
 
 pub fn not_found(id: &str, version: Option<u64>) -> GatewayError {
     let which = version.map_or(String::new(), |v| format!(" version {v}"));
-    GatewayError::not_found("prompt_not_found", format!("No prompt '{id}'{which} in this workspace."))
+    GatewayError::not_found(ErrorCode::PromptNotFound, format!("No prompt '{id}'{which} in this workspace."))
 }
 
 /// The prompt named by the request's headers, if any; refused on endpoints
@@ -44,7 +44,7 @@ pub fn requested(headers: &[(String, String)], endpoint: &Endpoint) -> GatewayRe
     let Some(id) = id else {
         return match version {
             Some(_) => Err(GatewayError::invalid_request(
-                "invalid_prompt_header",
+                ErrorCode::InvalidPromptHeader,
                 "alephant-prompt-version needs alephant-prompt-id.",
             )),
             None => Ok(None),
@@ -52,12 +52,12 @@ pub fn requested(headers: &[(String, String)], endpoint: &Endpoint) -> GatewayRe
     };
     if *endpoint != Endpoint::ChatCompletions {
         return Err(GatewayError::invalid_request(
-            "prompt_not_supported",
+            ErrorCode::PromptNotSupported,
             format!("Prompt templates apply to /v1/chat/completions only, not to the {} endpoint.", endpoint.name()),
         ));
     }
     if id.is_empty() {
-        return Err(GatewayError::invalid_request("invalid_prompt_header", "alephant-prompt-id is empty."));
+        return Err(GatewayError::invalid_request(ErrorCode::InvalidPromptHeader, "alephant-prompt-id is empty."));
     }
     let version = match version {
         None | Some("" | "latest") => None,
@@ -65,7 +65,7 @@ pub fn requested(headers: &[(String, String)], endpoint: &Endpoint) -> GatewayRe
             Ok(n) if n >= 1 => Some(n),
             _ => {
                 return Err(GatewayError::invalid_request(
-                    "invalid_prompt_header",
+                    ErrorCode::InvalidPromptHeader,
                     format!("alephant-prompt-version must be a version number (1, 2, …) or 'latest', not '{v}'."),
                 ))
             }
@@ -75,7 +75,7 @@ pub fn requested(headers: &[(String, String)], endpoint: &Endpoint) -> GatewayRe
 }
 
 fn invalid_type(param: &str, message: &str) -> GatewayError {
-    GatewayError::invalid_request("invalid_type", message).with_param(param)
+    GatewayError::invalid_request(ErrorCode::InvalidType, message).with_param(param)
 }
 
 /// Renders the template (`id` version `version`) into `body`.
@@ -87,7 +87,7 @@ pub fn apply(body: &mut JsonObject, id: &str, version: u64, template: &Template)
     };
     let rendered = render(template, &inputs).map_err(|Missing(names)| {
         GatewayError::invalid_request(
-            "missing_prompt_variables",
+            ErrorCode::MissingPromptVariables,
             format!(
                 "Prompt '{id}' version {version} needs {} missing from 'inputs': {}.",
                 if names.len() == 1 { "a variable" } else { "variables" },
@@ -101,7 +101,7 @@ pub fn apply(body: &mut JsonObject, id: &str, version: u64, template: &Template)
         Ok(m) => m.unwrap_or_default(),
         Err(_) => return Err(invalid_type("messages", "'messages' must be an array of messages.")),
     };
-    let rewrite = |_| GatewayError::internal("body_rewrite");
+    let rewrite = |_| GatewayError::internal(ErrorCode::BodyRewrite);
     let mut messages = rendered.iter().map(to_raw_value).collect::<Result<Vec<_>, _>>().map_err(rewrite)?;
     messages.extend(own);
     body.set("messages", &messages).map_err(rewrite)?;

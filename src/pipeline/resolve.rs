@@ -2,8 +2,8 @@
 //! URL; refused here when the provider cannot serve the endpoint, the key's
 //! policy forbids the model, or the workspace has no credential for it.
 
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::routes::Endpoint;
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::endpoint::Endpoint;
 use crate::catalog::resolve::{resolve, Resolved};
 use crate::catalog::Catalog;
 use crate::governance::scope_policy::EffectivePolicy;
@@ -56,7 +56,7 @@ fn finish<'a>(
     let provider = resolved.provider;
     if crate::providers::serving::serving(provider, endpoint).is_none() {
         return Err(GatewayError::invalid_request(
-            "unsupported_for_provider",
+            ErrorCode::UnsupportedForProvider,
             format!("Provider '{}' does not serve the {} endpoint.", provider.id, endpoint.name()),
         )
         .with_param("model"));
@@ -66,7 +66,7 @@ fn finish<'a>(
     let credential = match provider_key {
         Some(id) => Some(workspace.credentials.iter().find(|c| c.id == id && c.provider == provider.id).ok_or_else(|| {
             GatewayError::invalid_request(
-                "provider_not_configured",
+                ErrorCode::ProviderNotConfigured,
                 format!("The provider key '{id}' for '{}' is missing or disabled.", provider.id),
             )
         })?),
@@ -74,7 +74,7 @@ fn finish<'a>(
     };
     if credential.is_none() && provider.needs_key() {
         return Err(GatewayError::invalid_request(
-            "provider_not_configured",
+            ErrorCode::ProviderNotConfigured,
             format!(
                 "This workspace has no key for provider '{}'. An administrator can add one with \
                  POST /admin/workspaces/{{workspace}}/provider-keys.",
@@ -86,8 +86,8 @@ fn finish<'a>(
     if credential.and_then(|c| c.secret.as_deref()) == Some(UNDECRYPTABLE) {
         return Err(GatewayError::new(
             500,
-            crate::api::error::ErrorType::ApiError,
-            "provider_key_unusable",
+            crate::core::error::ErrorType::ApiError,
+            ErrorCode::ProviderKeyUnusable,
             format!(
                 "The workspace's key for provider '{}' cannot be decrypted by this deployment; \
                  an administrator must enter it again.",

@@ -5,8 +5,8 @@
 
 use super::context::RequestContext;
 use super::settle;
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::headers::{ALEPHANT_ATTEMPTS, ALEPHANT_ID, ALEPHANT_MODEL, ALEPHANT_PROVIDER, ALEPHANT_PROVIDER_REQ_ID};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::headers::{ALEPHANT_ATTEMPTS, ALEPHANT_ID, ALEPHANT_MODEL, ALEPHANT_PROVIDER, ALEPHANT_PROVIDER_REQ_ID};
 use crate::cache::entry::StoredBody;
 use crate::cache::recorder::Recorder;
 use crate::cache::serve::{Served, SSE_CONTENT_TYPE};
@@ -89,7 +89,7 @@ pub async fn json_answer(
         Ok(b) => b,
         Err(_) => {
             let e = GatewayError::bad_gateway(
-                "upstream_body_unreadable",
+                ErrorCode::UpstreamBodyUnreadable,
                 format!("The answer from {} was cut off.", rc.provider.as_deref().unwrap_or("the provider")),
             );
             return fail(rc, e, env, ctx, ErrorShape::OpenAi);
@@ -107,7 +107,7 @@ pub async fn json_answer(
     // An answer without usage is charged its estimate: the prompt, and the
     // answer's text at about four bytes a token where it is text.
     let answered = replacement.as_deref().unwrap_or(&bytes);
-    let text_answer = rc.endpoint.generates() || matches!(rc.endpoint, crate::api::routes::Endpoint::Passthrough { .. });
+    let text_answer = rc.endpoint.generates() || matches!(rc.endpoint, crate::core::endpoint::Endpoint::Passthrough { .. });
     rc.estimate_missing_usage(if text_answer { (answered.len() as u64).div_ceil(4) } else { 0 });
     price(&mut rc, model.as_ref());
     keep_answer(&mut rc, replacement.as_deref().unwrap_or(&bytes));
@@ -127,7 +127,7 @@ pub async fn json_answer(
             init.set_headers(&headers.0);
             match web_sys::Response::new_with_opt_buffer_source_and_init(Some(&body), &init) {
                 Ok(r) => Response::from(r),
-                Err(_) => http::error(&GatewayError::internal("response_build"), None, ErrorShape::OpenAi),
+                Err(_) => http::error(&GatewayError::internal(ErrorCode::ResponseBuild), None, ErrorShape::OpenAi),
             }
         }
     }
@@ -182,7 +182,7 @@ pub fn stream_answer(
 ) -> Response {
     let provider = rc.provider.clone().unwrap_or_else(|| "the provider".into());
     let broken = GatewayError::bad_gateway(
-        "upstream_stream_interrupted",
+        ErrorCode::UpstreamStreamInterrupted,
         format!("The stream from {provider} ended before it was complete."),
     );
     // Record the stream as it passes when the cache or the archive wants it.
@@ -205,7 +205,7 @@ pub fn stream_answer(
     let (readable, ended) = match piped {
         Ok(p) => p,
         Err(_) => {
-            let e = GatewayError::bad_gateway("upstream_body_unreadable", "The provider's stream could not be read.");
+            let e = GatewayError::bad_gateway(ErrorCode::UpstreamBodyUnreadable, "The provider's stream could not be read.");
             return fail(rc, e, env, ctx, ErrorShape::OpenAi);
         }
     };
@@ -225,20 +225,20 @@ pub fn stream_answer(
                 CLIENT_CLOSED,
                 Some(GatewayError::new(
                     CLIENT_CLOSED,
-                    crate::api::error::ErrorType::InvalidRequestError,
-                    "client_closed",
+                    crate::core::error::ErrorType::InvalidRequestError,
+                    ErrorCode::ClientClosed,
                     "The client closed the stream before it ended.",
                 )),
             ),
             PipeOutcome::UpstreamBroken => (
                 502,
                 Some(GatewayError::bad_gateway(
-                    "upstream_stream_interrupted",
+                    ErrorCode::UpstreamStreamInterrupted,
                     format!("The stream from {provider} ended before it was complete."),
                 )),
             ),
             PipeOutcome::Finished => match end.summary.error_message {
-                Some(message) => (502, Some(GatewayError::bad_gateway("upstream_stream_error", message))),
+                Some(message) => (502, Some(GatewayError::bad_gateway(ErrorCode::UpstreamStreamError, message))),
                 None => (200, None),
             },
         };

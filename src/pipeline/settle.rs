@@ -10,19 +10,6 @@ use crate::observe::audit_record::{AuditRecord, QueueMessage};
 use crate::runtime::{new_id, now_ms};
 use worker::{Context, Env};
 
-/// Error codes that are policy decisions, audited as such.
-const POLICY_DECISIONS: &[&str] = &[
-    "policy_denied",
-    "model_not_allowed",
-    "provider_not_allowed",
-    "max_tokens_exceeded",
-    "header_not_allowed",
-    "forced_routing_not_allowed",
-    "rate_limit_exceeded",
-    "concurrency_limit_exceeded",
-    "budget_exceeded",
-];
-
 pub fn schedule(ctx: &Context, env: &Env, rc: RequestContext) {
     let env = env.clone();
     ctx.wait_until(async move { settle(&env, rc).await });
@@ -47,7 +34,7 @@ pub async fn settle(env: &Env, mut rc: RequestContext) {
     crate::observe::archive_store::store(env, &mut rc).await;
     let crossed = admission::settle(env, &rc).await;
     let Some(workspace_id) = rc.workspace_id.clone() else { return };
-    if let Some(e) = rc.error.as_ref().filter(|e| POLICY_DECISIONS.contains(&e.code.as_str())) {
+    if let Some(e) = rc.error.as_ref().filter(|e| e.code.is_policy_decision()) {
         let audit = AuditRecord {
             id: new_id("ae"),
             workspace_id: workspace_id.clone(),

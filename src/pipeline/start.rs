@@ -2,8 +2,8 @@
 
 use super::context::{ClientMeta, RequestContext};
 use crate::api::client_ip::parse_trusted;
-use crate::api::headers::{client_request_id, X_REQUEST_ID};
-use crate::api::routes::Endpoint;
+use crate::core::headers::{client_request_id, X_REQUEST_ID};
+use crate::core::endpoint::Endpoint;
 use crate::observe::archive::ArchivePlan;
 use crate::runtime::config::{secret, test_hooks};
 use crate::runtime::{new_request_id, now_ms};

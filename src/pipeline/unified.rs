@@ -11,9 +11,9 @@ use super::context::RequestContext;
 use super::respond::{cached_answer, composed_answer, fail, json_answer, keep_openai, stream_answer, JsonConversion};
 use super::start::intake;
 use super::{authenticate, body, cache, models, prompt, resolve};
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::headers::{forward_on_unified, FORCED_ROUTING, RATELIMIT_POLICY};
-use crate::api::routes::Endpoint;
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::headers::{forward_on_unified, FORCED_ROUTING, RATELIMIT_POLICY};
+use crate::core::endpoint::Endpoint;
 use crate::auth::principal::Principal;
 use crate::catalog::{catalog, ModelSpec};
 use crate::governance::scope_policy::EffectivePolicy;
@@ -106,10 +106,10 @@ async fn run(
         let providers = secret(env, "GATEWAY_PROVIDERS");
         let weights = secret(env, "GATEWAY_WEIGHTS");
         let config = zero_config::default_router(providers.as_deref(), weights.as_deref())
-            .map_err(|why| GatewayError::new(500, crate::api::error::ErrorType::ApiError, "gateway_misconfigured", why))?
+            .map_err(|why| GatewayError::new(500, crate::core::error::ErrorType::ApiError, ErrorCode::GatewayMisconfigured, why))?
             .ok_or_else(|| {
                 GatewayError::invalid_request(
-                    "no_default_route",
+                    ErrorCode::NoDefaultRoute,
                     "'auto' needs a default route: set GATEWAY_PROVIDERS (e.g. \"openai:gpt-4o-mini,anthropic:claude-haiku-4-5\").",
                 )
                 .with_param("model")
@@ -242,7 +242,7 @@ pub async fn govern(
     let header_rules = match headers.iter().find(|(k, _)| k == RATELIMIT_POLICY) {
         // A request may add tighter rules over its own scopes, never remove any.
         Some((_, v)) => rate_limit::parse_header(v).map_err(|why| {
-            GatewayError::invalid_request("invalid_ratelimit_policy", format!("alephant-ratelimit-policy: {why}."))
+            GatewayError::invalid_request(ErrorCode::InvalidRatelimitPolicy, format!("alephant-ratelimit-policy: {why}."))
         })?,
         None => Vec::new(),
     };
@@ -250,7 +250,7 @@ pub async fn govern(
     if let (Some(model), Some(budget)) = (unpriced, budgets.iter().find(|b| !b.allow_unpriced)) {
         // Spend that cannot be priced cannot be held to a budget.
         return Err(GatewayError::forbidden(
-            "unpriced_model",
+            ErrorCode::UnpricedModel,
             format!(
                 "Model '{model}' has no price, so budget '{}' cannot account for it; an administrator can allow \
                  unpriced models on the budget (\"unpriced\": \"allow\") or give the model a price.",
@@ -291,7 +291,7 @@ fn planned(
     let available = |t: &Target| health_client::available(&workspace.workspace_id, &health_key(workspace, t), now);
     let targets = plan(&config.root, facts, &available, &mut || js_sys::Math::random()).map_err(|e| match e {
         PlanError::NoRoute => GatewayError::invalid_request(
-            "no_route",
+            ErrorCode::NoRoute,
             "No rule of this router matches the request, and it has no 'else'.",
         ),
     })?;
@@ -316,7 +316,7 @@ fn forced(headers: &[(String, String)], policy: &EffectivePolicy, candidates: Ve
     };
     if !policy.may_force_routing() {
         return Err(GatewayError::forbidden(
-            "forced_routing_not_allowed",
+            ErrorCode::ForcedRoutingNotAllowed,
             "This key may not use alephant-forced-routing (its policy needs \"allow_forced_routing\": true).",
         ));
     }
@@ -339,7 +339,7 @@ fn forced(headers: &[(String, String)], policy: &EffectivePolicy, candidates: Ve
     // No planned target matches: force the provider with the request's own model.
     let model = model
         .or_else(|| candidates.first().and_then(|c| c.qualified.split_once('/').map(|(_, m)| m.to_string())))
-        .ok_or_else(|| GatewayError::invalid_request("invalid_value", "alephant-forced-routing names no model to use."))?;
+        .ok_or_else(|| GatewayError::invalid_request(ErrorCode::InvalidValue, "alephant-forced-routing names no model to use."))?;
     Ok(vec![Candidate { qualified: format!("{provider}/{model}"), provider_key: None, params: Map::new() }])
 }
 

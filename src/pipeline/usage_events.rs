@@ -5,7 +5,7 @@
 
 use super::authenticate;
 use super::start::intake;
-use crate::api::routes::Endpoint;
+use crate::core::endpoint::Endpoint;
 use crate::observe::audit_record::QueueMessage;
 use crate::observe::queue;
 use crate::observe::usage_event::{self, Poster};

@@ -7,7 +7,7 @@
 use super::chat::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use super::chat::{ChatRequest, ChatResponse, StreamEvent};
 use super::{upstream_error, Target, UpstreamRequest};
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::catalog::AdapterKind;
 
 /// Turns a provider's stream bytes into provider-neutral events. Stateful:
@@ -35,7 +35,7 @@ pub trait ChatAdapter: Sync {
 
     /// The answers to `build_embeddings`' requests, in the same order.
     fn parse_embeddings(&self, _bodies: &[Vec<u8>], _req: &EmbeddingsRequest) -> GatewayResult<EmbeddingsResponse> {
-        Err(GatewayError::internal("embeddings_not_built"))
+        Err(GatewayError::internal(ErrorCode::EmbeddingsNotBuilt))
     }
 
     /// The provider's error body, in the gateway's shape (status kept).
@@ -61,7 +61,7 @@ pub fn model_in_body(body: &[u8]) -> Option<String> {
 
 pub fn unsupported(target: &Target, endpoint: &str) -> GatewayError {
     GatewayError::invalid_request(
-        "unsupported_for_provider",
+        ErrorCode::UnsupportedForProvider,
         format!("Provider '{}' does not serve the {endpoint} endpoint.", target.provider.id),
     )
     .with_param("model")
@@ -69,7 +69,7 @@ pub fn unsupported(target: &Target, endpoint: &str) -> GatewayError {
 
 /// A provider answer the adapter could not read: the provider broke its own format.
 pub fn invalid_answer(provider: &str, what: impl std::fmt::Display) -> GatewayError {
-    GatewayError::bad_gateway("upstream_invalid_response", format!("{provider} sent an answer the gateway could not read: {what}."))
+    GatewayError::bad_gateway(ErrorCode::UpstreamInvalidResponse, format!("{provider} sent an answer the gateway could not read: {what}."))
 }
 
 /// The translating adapter for a wire format; `None` for formats the

@@ -8,8 +8,8 @@ use super::client_stream::ClientStreamEncoder;
 use super::messages_format::{self, count_tokens, stream::MessagesEncoder};
 use super::responses_format::{self, ResponsesEncoder};
 use super::openai_format::{chunks::ChunkEncoder, request as chat_request, response as chat_response};
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::routes::Endpoint;
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::endpoint::Endpoint;
 use serde_json::Value;
 
 /// What encoding the answer needs to know about the request.
@@ -46,7 +46,7 @@ pub fn parse(endpoint: &Endpoint, body: &Value, model_id: &str) -> GatewayResult
             Ok((parsed.chat, ClientFormat::Messages(parsed.echo)))
         }
         other => Err(GatewayError::invalid_request(
-            "unsupported_for_provider",
+            ErrorCode::UnsupportedForProvider,
             format!("The {} endpoint cannot be translated for this provider.", other.name()),
         )
         .with_param("model")),

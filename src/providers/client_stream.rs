@@ -4,7 +4,7 @@
 //! `TranslatingStream` pairs one with a provider's `StreamDecoder`.
 
 use super::chat::StreamEvent;
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 
 pub trait ClientStreamEncoder {
     /// Encodes one event (possibly as nothing, or as several frames).

@@ -39,7 +39,7 @@ impl NativeCall {
 pub struct UnsafePath(pub &'static str);
 
 fn decode(segment: &str) -> String {
-    crate::api::routes::percent_decode(segment)
+    crate::util::url_path::percent_decode(segment)
 }
 
 /// The path's segments, each percent-decoded; refused when any segment is

@@ -3,7 +3,7 @@
 //! translation through the neutral chat model — which lets a Codex client
 //! (Responses API) or Claude Code (Anthropic Messages) use any chat model.
 
-use crate::api::routes::Endpoint;
+use crate::core::endpoint::Endpoint;
 use crate::catalog::{AdapterKind, ProviderSpec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

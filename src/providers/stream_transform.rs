@@ -4,7 +4,7 @@
 //! dropped. Pass-through observers answer `Same`; translators re-encode.
 
 use super::usage::Usage;
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum ChunkOut {

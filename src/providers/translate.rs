@@ -9,7 +9,7 @@ use super::adapter::StreamDecoder;
 use super::chat::StreamEvent;
 use super::client_stream::ClientStreamEncoder;
 use super::stream_transform::{ChunkOut, StreamSummary, StreamTransform};
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 
 fn note(summary: &mut StreamSummary, event: &StreamEvent) {
     match event {
@@ -107,7 +107,7 @@ impl StreamTransform for ObservingStream {
 mod tests {
     use super::*;
     use crate::providers::chat::FinishReason;
-    use crate::providers::usage::Usage;
+    use crate::core::usage::Usage;
 
     /// A decoder that turns each line into one text delta; "!" ends the stream.
     struct Lines;

@@ -8,7 +8,7 @@
 //! the gateway's provider credential, not the caller, so its text is
 //! replaced; and any message is scrubbed of the credential before it leaves.
 
-use crate::api::error::{ErrorType, GatewayError};
+use crate::core::error::{ErrorCode, ErrorType, GatewayError};
 use serde_json::Value;
 
 const MAX_MESSAGE: usize = 1_000;
@@ -27,7 +27,7 @@ pub fn normalize(status: u16, body: &[u8], provider: &str, secret: Option<&str>)
         GatewayError::new(
             status,
             error_type,
-            "provider_auth_failed",
+            ErrorCode::ProviderAuthFailed,
             format!(
                 "{provider} rejected the workspace's credential for this provider ({status}). \
                  An administrator must update the provider key."
@@ -39,7 +39,7 @@ pub fn normalize(status: u16, body: &[u8], provider: &str, secret: Option<&str>)
         GatewayError::new(
             status,
             error_type,
-            &code.unwrap_or_else(|| default_code(status).to_string()),
+            code.map_or_else(|| default_code(status), ErrorCode::Provider),
             format!("{provider}: {message}"),
         )
     };
@@ -89,15 +89,15 @@ pub fn type_for_status(status: u16) -> ErrorType {
     }
 }
 
-fn default_code(status: u16) -> &'static str {
+fn default_code(status: u16) -> ErrorCode {
     match status {
-        400 => "upstream_bad_request",
-        404 => "upstream_not_found",
-        408 => "upstream_timeout",
-        413 => "upstream_request_too_large",
-        429 => "upstream_rate_limited",
-        500..=599 => "upstream_unavailable",
-        _ => "upstream_error",
+        400 => ErrorCode::UpstreamBadRequest,
+        404 => ErrorCode::UpstreamNotFound,
+        408 => ErrorCode::UpstreamTimeout,
+        413 => ErrorCode::UpstreamRequestTooLarge,
+        429 => ErrorCode::UpstreamRateLimited,
+        500..=599 => ErrorCode::UpstreamUnavailable,
+        _ => ErrorCode::UpstreamError,
     }
 }
 

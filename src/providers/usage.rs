@@ -7,28 +7,9 @@
 //! differently (Anthropic excludes cache reads from `input_tokens`) convert
 //! into this shape so that pricing has one rule.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Usage {
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    #[serde(default)]
-    pub cached_tokens: u64,
-    #[serde(default)]
-    pub cache_creation_tokens: u64,
-    #[serde(default)]
-    pub reasoning_tokens: u64,
-    /// Images generated (image endpoints bill per image).
-    #[serde(default)]
-    pub images: u64,
-}
-
-impl Usage {
-    pub fn total_tokens(&self) -> u64 {
-        self.prompt_tokens + self.completion_tokens
-    }
-}
+pub use crate::core::usage::Usage;
 
 /// The `usage` object of OpenAI's chat, completions, embeddings and
 /// Responses APIs (the latter names its fields `input_tokens`/`output_tokens`).

@@ -2,7 +2,7 @@
 
 use super::condition::{Facts, Field};
 use crate::auth::principal::Principal;
-use crate::pipeline::context::ClientMeta;
+use crate::core::client_meta::ClientMeta;
 use crate::util::json_object::JsonObject;
 use serde_json::Value;
 

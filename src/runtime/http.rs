@@ -1,8 +1,8 @@
 //! HTTP at the edge: reading the client's body within a limit, sending an
 //! `UpstreamRequest` with a timeout, and building the gateway's responses.
 
-use crate::api::error::GatewayError;
-use crate::api::headers::ALEPHANT_ID;
+use crate::core::error::{GatewayError, ErrorCode};
+use crate::core::headers::ALEPHANT_ID;
 use crate::providers::UpstreamRequest;
 use futures::future::{select, Either};
 use std::time::Duration;
@@ -53,7 +53,7 @@ pub fn json(status: u16, body: Vec<u8>, request_id: Option<&str>) -> Response {
 pub fn json_value<T: serde::Serialize>(status: u16, value: &T, request_id: Option<&str>) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => json(status, body, request_id),
-        Err(_) => error(&GatewayError::internal("serialize_response"), request_id, ErrorShape::OpenAi),
+        Err(_) => error(&GatewayError::internal(ErrorCode::SerializeResponse), request_id, ErrorShape::OpenAi),
     }
 }
 
@@ -87,7 +87,7 @@ pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, Gatew
         .ok()
         .flatten()
         .and_then(|v| v.trim().parse::<usize>().ok());
-    let unreadable = || GatewayError::invalid_request("unreadable_body", "The request body could not be read.");
+    let unreadable = || GatewayError::invalid_request(ErrorCode::UnreadableBody, "The request body could not be read.");
     match declared {
         Some(n) if n > limit => return Err(GatewayError::payload_too_large(limit)),
         Some(_) => {

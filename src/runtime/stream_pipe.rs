@@ -10,7 +10,7 @@
 //! an error event, for a broken stream) has been sent. Run it in
 //! `wait_until`; it owns the callbacks and frees them at the end.
 
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 use crate::providers::stream_transform::{ChunkOut, StreamSummary, StreamTransform};
 use crate::runtime::now_ms;
 use js_sys::Uint8Array;

@@ -9,7 +9,7 @@ use super::records::{BudgetRow, ProviderCredential, ProviderKeyRow, WorkspaceCon
 use crate::governance::ledger::Period;
 use crate::governance::scope_policy::ScopeKind;
 use super::ttl_cache::TtlCache;
-use crate::api::error::{ErrorType, GatewayError, GatewayResult};
+use crate::core::error::{ErrorType, GatewayError, GatewayResult, ErrorCode};
 use crate::auth::principal::{self, KeyRow, Principal};
 use crate::auth::secrets::EncryptionKey;
 use crate::auth::virtual_key;
@@ -32,7 +32,7 @@ pub fn store_unavailable() -> GatewayError {
     GatewayError::new(
         503,
         ErrorType::ApiError,
-        "config_store_unavailable",
+        ErrorCode::ConfigStoreUnavailable,
         "The gateway could not read its configuration. Retry shortly.",
     )
     .with_retry_after(1)

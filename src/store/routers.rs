@@ -4,7 +4,7 @@
 use super::config::store_unavailable;
 use super::d1;
 use super::ttl_cache::TtlCache;
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::routing::config::{self, RouterConfig};
 use crate::runtime::config::Config;
 use std::cell::RefCell;
@@ -33,7 +33,7 @@ struct Row {
 }
 
 pub fn not_found(name: &str) -> GatewayError {
-    GatewayError::not_found("router_not_found", format!("No router '{name}' in this workspace."))
+    GatewayError::not_found(ErrorCode::RouterNotFound, format!("No router '{name}' in this workspace."))
 }
 
 /// The workspace's router named `id_or_name`, or 404.

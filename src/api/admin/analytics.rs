@@ -3,7 +3,7 @@
 
 use super::support::Admin;
 use crate::analytics::aggregate::Analytics;
-use crate::api::error::GatewayResult;
+use crate::core::error::GatewayResult;
 use worker::Response;
 
 pub async fn analytics(admin: &Admin, ws: &str, query: &[(String, String)]) -> GatewayResult<Response> {

@@ -1,7 +1,7 @@
 //! Audit events for admin changes, written in the same batch as the change.
 
 use super::support::Admin;
-use crate::api::error::GatewayResult;
+use crate::core::error::GatewayResult;
 use crate::runtime::new_id;
 use serde_json::Value;
 use worker::D1PreparedStatement;

@@ -6,7 +6,7 @@
 
 use super::audit;
 use super::support::{query_value, Admin};
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::store::config as config_cache;
 use serde_json::{json, Value};
 use worker::Response;
@@ -19,10 +19,10 @@ pub async fn status(admin: &Admin, ws: &str, query: &[(String, String)]) -> Gate
     let row = admin
         .row("SELECT cache_generation FROM workspaces WHERE id = ?1", &[ws.into()])
         .await?
-        .ok_or_else(|| GatewayError::not_found("workspace_not_found", format!("No workspace '{ws}'.")))?;
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::WorkspaceNotFound, format!("No workspace '{ws}'.")))?;
     let since = match query_value(query, "since") {
         Some(v) => v.parse::<u64>().map_err(|_| {
-            GatewayError::invalid_request("invalid_value", "'since' must be milliseconds since the epoch.").with_param("since")
+            GatewayError::invalid_request(ErrorCode::InvalidValue, "'since' must be milliseconds since the epoch.").with_param("since")
         })?,
         None => admin.now.saturating_sub(DAY_MS),
     };

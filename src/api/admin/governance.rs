@@ -4,7 +4,7 @@
 use super::audit;
 use super::input;
 use super::support::{expand_json, list, Admin};
-use crate::api::error::{GatewayError, GatewayResult, invalid_value};
+use crate::core::error::{GatewayError, GatewayResult, invalid_value, ErrorCode};
 use crate::catalog::pricing::Nanos;
 use crate::governance::admission;
 use crate::governance::ledger::Period;
@@ -26,7 +26,7 @@ pub async fn put_policy(admin: &Admin, ws: &str, kind: &str, id: &str, body: &[u
         Some(k) if k != ScopeKind::Key => k,
         _ => {
             return Err(GatewayError::not_found(
-                "unknown_scope",
+                ErrorCode::UnknownScope,
                 "Policies attach to workspace, agent or department (a key's policy is part of the key).",
             ))
         }
@@ -40,9 +40,9 @@ pub async fn put_policy(admin: &Admin, ws: &str, kind: &str, id: &str, body: &[u
         admin
             .row("SELECT id FROM agents WHERE id = ?1 AND workspace_id = ?2", &[id.into(), ws.into()])
             .await?
-            .ok_or_else(|| GatewayError::not_found("agent_not_found", format!("No agent '{id}'.")))?;
+            .ok_or_else(|| GatewayError::not_found(ErrorCode::AgentNotFound, format!("No agent '{id}'.")))?;
     }
-    let text = serde_json::to_string(&policy).map_err(|_| GatewayError::internal("serialize_policy"))?;
+    let text = serde_json::to_string(&policy).map_err(|_| GatewayError::internal(ErrorCode::SerializePolicy))?;
     let upsert = admin.stmt(
         "INSERT INTO scope_policies (workspace_id, scope_type, scope_id, policy, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) \
          ON CONFLICT (workspace_id, scope_type, scope_id) DO UPDATE SET policy = excluded.policy, updated_at = excluded.updated_at",
@@ -142,7 +142,7 @@ pub async fn patch_key(admin: &Admin, ws: &str, id: &str, body: &[u8]) -> Gatewa
     let row = admin
         .row("SELECT key_hash FROM virtual_keys WHERE id = ?1 AND workspace_id = ?2", &[id.into(), ws.into()])
         .await?
-        .ok_or_else(|| GatewayError::not_found("virtual_key_not_found", format!("No virtual key '{id}'.")))?;
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::VirtualKeyNotFound, format!("No virtual key '{id}'.")))?;
     if !sets.is_empty() {
         let assignments: Vec<String> = sets.iter().enumerate().map(|(i, (c, _))| format!("{c} = ?{}", i + 1)).collect();
         let mut values: Vec<crate::observe::sql::SqlValue> = sets.iter().map(|(_, v)| v.clone()).collect();
@@ -249,7 +249,7 @@ async fn budget_row(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Value> {
             &[id.into(), ws.into()],
         )
         .await?
-        .ok_or_else(|| GatewayError::not_found("budget_not_found", format!("No budget '{id}'.")))
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::BudgetNotFound, format!("No budget '{id}'.")))
 }
 
 /// A budget with its live state: spent and reserved this period.

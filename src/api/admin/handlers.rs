@@ -2,8 +2,8 @@
 
 use super::support::Admin;
 use super::{analytics, cache, governance, log_sink, logs, prompts, resources, routers, sessions};
-use crate::api::error::{ErrorType, GatewayError, GatewayResult};
-use crate::api::headers::bearer_token;
+use crate::core::error::{ErrorType, GatewayError, GatewayResult, ErrorCode};
+use crate::core::headers::bearer_token;
 use crate::auth::secrets::{master_key_problem, secrets_equal};
 use crate::governance::auth_throttle;
 use crate::runtime::config::secret;
@@ -26,7 +26,7 @@ pub async fn handle(mut req: Request, env: &Env, segments: &[String]) -> Respons
         return admin.err(&e);
     }
     if let Err(e) = authorize(&req, env) {
-        if e.code == "invalid_master_key" {
+        if e.code == ErrorCode::InvalidMasterKey {
             if let Err(throttled) = auth_throttle::record_failure(env, ip.as_deref(), &admin.request_id, admin.now).await {
                 return admin.err(&throttled);
             }
@@ -38,7 +38,7 @@ pub async fn handle(mut req: Request, env: &Env, segments: &[String]) -> Respons
     let body = if method == "POST" || method == "PATCH" || method == "PUT" {
         match req.bytes().await {
             Ok(b) => b,
-            Err(_) => return admin.err(&GatewayError::invalid_request("unreadable_body", "The request body could not be read.")),
+            Err(_) => return admin.err(&GatewayError::invalid_request(ErrorCode::UnreadableBody, "The request body could not be read.")),
         }
     } else {
         Vec::new()
@@ -55,19 +55,19 @@ fn authorize(req: &Request, env: &Env) -> GatewayResult<()> {
         return Err(GatewayError::new(
             503,
             ErrorType::ApiError,
-            "admin_disabled",
+            ErrorCode::AdminDisabled,
             "The admin API is disabled: the MASTER_KEY secret is not set.",
         ));
     };
     if let Some(why) = master_key_problem(&master) {
-        return Err(GatewayError::new(503, ErrorType::ApiError, "master_key_too_short", why));
+        return Err(GatewayError::new(503, ErrorType::ApiError, ErrorCode::MasterKeyTooShort, why));
     }
     let auth = header(req, "authorization");
     match bearer_token(auth.as_deref(), None) {
         Some(token) if secrets_equal(token, &master) => Ok(()),
-        Some(_) => Err(GatewayError::unauthorized("invalid_master_key", "The admin API needs the master key.")),
+        Some(_) => Err(GatewayError::unauthorized(ErrorCode::InvalidMasterKey, "The admin API needs the master key.")),
         None => Err(GatewayError::unauthorized(
-            "missing_api_key",
+            ErrorCode::MissingApiKey,
             "The admin API needs 'Authorization: Bearer <master key>'.",
         )),
     }
@@ -147,7 +147,7 @@ async fn route(admin: &Admin, method: &str, segs: &[&str], query: &[(String, Str
 
 fn unknown(method: &str, segs: &[&str]) -> GatewayError {
     GatewayError::not_found(
-        "unknown_endpoint",
+        ErrorCode::UnknownEndpoint,
         format!("No admin endpoint {method} /admin/{}. See schema/openapi.yaml.", segs.join("/")),
     )
 }

@@ -2,7 +2,7 @@
 //! `deny_unknown_fields` (a typo is an error, not silently ignored), then
 //! checks that give a precise message and `param`.
 
-use crate::api::error::{GatewayError, GatewayResult, invalid_value};
+use crate::core::error::{GatewayError, GatewayResult, invalid_value, ErrorCode};
 use crate::catalog::{catalog, AdapterKind, AuthScheme, ModelSpec, ProviderSpec};
 use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
@@ -12,7 +12,7 @@ use serde_json::Value;
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> GatewayResult<T> {
     let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { bytes };
     serde_json::from_slice(bytes)
-        .map_err(|e| GatewayError::invalid_request("invalid_body", format!("Invalid request body: {e}.")))
+        .map_err(|e| GatewayError::invalid_request(ErrorCode::InvalidBody, format!("Invalid request body: {e}.")))
 }
 
 fn check_name(param: &str, value: &str, required: bool) -> GatewayResult<String> {

@@ -5,7 +5,7 @@
 use super::audit;
 use super::input::{self, check_base_url};
 use super::support::Admin;
-use crate::api::error::{ErrorType, GatewayError, GatewayResult, invalid_value};
+use crate::core::error::{ErrorType, GatewayError, GatewayResult, invalid_value, ErrorCode};
 use crate::auth::secrets::{EncryptionKey, NONCE_BYTES};
 use crate::observe::sink;
 use crate::runtime::config::secret;
@@ -55,11 +55,11 @@ pub async fn put(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResult<Response
         None
     } else {
         let key = secret(&admin.env, "PROVIDER_KEY_ENCRYPTION_KEY").and_then(|s| EncryptionKey::from_secret(&s).ok()).ok_or_else(|| {
-            GatewayError::new(503, ErrorType::ApiError, "encryption_key_missing", "Sink headers cannot be stored: set the PROVIDER_KEY_ENCRYPTION_KEY secret.")
+            GatewayError::new(503, ErrorType::ApiError, ErrorCode::EncryptionKeyMissing, "Sink headers cannot be stored: set the PROVIDER_KEY_ENCRYPTION_KEY secret.")
         })?;
-        let nonce = random_bytes::<NONCE_BYTES>().map_err(|_| GatewayError::internal("randomness_unavailable"))?;
-        let plain = serde_json::to_string(&headers).map_err(|_| GatewayError::internal("serialize_headers"))?;
-        Some(key.encrypt(&nonce, &plain, &sink::aad(ws)).map_err(|_| GatewayError::internal("encryption_failed"))?)
+        let nonce = random_bytes::<NONCE_BYTES>().map_err(|_| GatewayError::internal(ErrorCode::RandomnessUnavailable))?;
+        let plain = serde_json::to_string(&headers).map_err(|_| GatewayError::internal(ErrorCode::SerializeHeaders))?;
+        Some(key.encrypt(&nonce, &plain, &sink::aad(ws)).map_err(|_| GatewayError::internal(ErrorCode::EncryptionFailed))?)
     };
     let enabled = request.enabled.unwrap_or(true);
     let upsert = admin.stmt(
@@ -82,7 +82,7 @@ pub async fn get(admin: &Admin, ws: &str) -> GatewayResult<Response> {
     let row = admin
         .row("SELECT url, encrypted_headers IS NOT NULL AS has_headers, enabled, updated_at FROM log_sinks WHERE workspace_id = ?1", &[ws.into()])
         .await?
-        .ok_or_else(|| GatewayError::not_found("log_sink_not_found", "This workspace has no log sink."))?;
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::LogSinkNotFound, "This workspace has no log sink."))?;
     Ok(admin.ok(200, &json!({ "workspace_id": ws, "url": row["url"], "has_headers": row["has_headers"] == 1, "enabled": row["enabled"] == 1, "updated_at": row["updated_at"] })))
 }
 

@@ -7,7 +7,7 @@ use crate::analytics::bodies;
 use crate::analytics::cursor::list;
 use crate::analytics::search::Search;
 use crate::analytics::{bad_param, single};
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use serde_json::Value;
 use worker::{Bucket, Response};
 
@@ -50,7 +50,7 @@ pub async fn get_log(admin: &Admin, ws: &str, id: &str, query: &[(String, String
             &[id.into(), ws.into()],
         )
         .await?
-        .ok_or_else(|| GatewayError::not_found("log_not_found", format!("No request log '{id}' (yet).")))?;
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::LogNotFound, format!("No request log '{id}' (yet).")))?;
     let mut row = expand_json(row, LOG_JSON);
     if with_bodies {
         let bucket = admin.env.bucket("ARCHIVE").map_err(|_| archive_unavailable())?;
@@ -72,7 +72,7 @@ pub async fn get_log(admin: &Admin, ws: &str, id: &str, query: &[(String, String
 }
 
 fn archive_unavailable() -> GatewayError {
-    GatewayError::new(503, crate::api::error::ErrorType::ApiError, "archive_unavailable", "The body archive could not be read; try again.")
+    GatewayError::new(503, crate::core::error::ErrorType::ApiError, ErrorCode::ArchiveUnavailable, "The body archive could not be read; try again.")
 }
 
 async fn object(bucket: &Bucket, key: &str) -> GatewayResult<Option<Vec<u8>>> {

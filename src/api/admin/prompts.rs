@@ -7,7 +7,7 @@
 use super::audit;
 use super::input::{self, CreatePrompt, CreatePromptVersion, ValidPromptVersion};
 use super::support::{expand_json, list, Admin};
-use crate::api::error::{ErrorType, GatewayError, GatewayResult};
+use crate::core::error::{ErrorType, GatewayError, GatewayResult, ErrorCode};
 use crate::pipeline::prompt::not_found;
 use crate::store::prompts;
 use serde_json::{json, Value};
@@ -60,7 +60,7 @@ pub async fn create(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResult<Respo
         return Err(GatewayError::new(
             409,
             ErrorType::InvalidRequestError,
-            "conflict",
+            ErrorCode::Conflict,
             format!("Prompt '{id}' exists; add a version with POST /admin/workspaces/{ws}/prompts/{id}/versions."),
         )
         .with_param("id"));
@@ -142,7 +142,7 @@ pub async fn get(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Response> {
 
 pub async fn get_version(admin: &Admin, ws: &str, id: &str, version: &str) -> GatewayResult<Response> {
     let version = version.parse::<u64>().map_err(|_| {
-        GatewayError::invalid_request("invalid_value", format!("'{version}' is not a version number (1, 2, …)."))
+        GatewayError::invalid_request(ErrorCode::InvalidValue, format!("'{version}' is not a version number (1, 2, …)."))
             .with_param("version")
     })?;
     admin.require_workspace(ws).await?;

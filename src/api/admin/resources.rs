@@ -6,7 +6,7 @@ use super::input::{
     self, CreateAgent, CreateCustomProvider, CreateDomain, CreateProviderKey, CreateVirtualKey, CreateWorkspace,
 };
 use super::support::{expand_json, limit, list, Admin};
-use crate::api::error::{ErrorType, GatewayError, GatewayResult};
+use crate::core::error::{ErrorType, GatewayError, GatewayResult, ErrorCode};
 use crate::auth::secrets::{hint, EncryptionKey, NONCE_BYTES};
 use crate::auth::virtual_key;
 use crate::catalog::{catalog, ProviderSpec};
@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use worker::Response;
 
 fn randomness_unavailable() -> GatewayError {
-    GatewayError::internal("randomness_unavailable")
+    GatewayError::internal(ErrorCode::RandomnessUnavailable)
 }
 
 pub fn list_providers(admin: &Admin) -> GatewayResult<Response> {
@@ -62,7 +62,7 @@ pub async fn get_workspace(admin: &Admin, ws: &str) -> GatewayResult<Response> {
     let row = admin
         .row("SELECT id, name, settings, created_at, updated_at FROM workspaces WHERE id = ?1", &[ws.into()])
         .await?
-        .ok_or_else(|| GatewayError::not_found("workspace_not_found", format!("No workspace '{ws}'.")))?;
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::WorkspaceNotFound, format!("No workspace '{ws}'.")))?;
     Ok(admin.ok(200, &expand_json(row, &["settings"])))
 }
 
@@ -81,13 +81,13 @@ pub async fn create_provider_key(admin: &Admin, ws: &str, body: &[u8]) -> Gatewa
                     GatewayError::new(
                         503,
                         ErrorType::ApiError,
-                        "encryption_key_missing",
+                        ErrorCode::EncryptionKeyMissing,
                         "Provider keys cannot be stored: set the PROVIDER_KEY_ENCRYPTION_KEY secret \
                          (32 random bytes, base64).",
                     )
                 })?;
             let nonce = random_bytes::<NONCE_BYTES>().map_err(|_| randomness_unavailable())?;
-            let sealed = key.encrypt(&nonce, plain, &id).map_err(|_| GatewayError::internal("encryption_failed"))?;
+            let sealed = key.encrypt(&nonce, plain, &id).map_err(|_| GatewayError::internal(ErrorCode::EncryptionFailed))?;
             (Some(sealed), Some(hint(plain)))
         }
         None => (None, None),
@@ -144,7 +144,7 @@ pub async fn delete_provider_key(admin: &Admin, ws: &str, id: &str) -> GatewayRe
     admin
         .row("SELECT id FROM provider_keys WHERE id = ?1 AND workspace_id = ?2", &[id.into(), ws.into()])
         .await?
-        .ok_or_else(|| GatewayError::not_found("provider_key_not_found", format!("No provider key '{id}'.")))?;
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::ProviderKeyNotFound, format!("No provider key '{id}'.")))?;
     let delete = admin.stmt("DELETE FROM provider_keys WHERE id = ?1 AND workspace_id = ?2", &[id.into(), ws.into()])?;
     let event = audit::event(admin, Some(ws), "provider_key.deleted", "provider_key", id, json!({}))?;
     admin.batch(vec![delete, event]).await?;
@@ -166,7 +166,7 @@ async fn custom_specs(admin: &Admin, ws: &str) -> GatewayResult<Vec<ProviderSpec
 pub async fn create_custom_provider(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResult<Response> {
     let spec = input::parse::<CreateCustomProvider>(body)?.validate()?;
     admin.require_workspace(ws).await?;
-    let text = serde_json::to_string(&spec).map_err(|_| GatewayError::internal("serialize_provider"))?;
+    let text = serde_json::to_string(&spec).map_err(|_| GatewayError::internal(ErrorCode::SerializeProvider))?;
     let insert = admin.stmt(
         "INSERT INTO custom_providers (workspace_id, id, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
         &[ws.into(), spec.id.as_str().into(), text.as_str().into(), admin.now.into()],
@@ -194,7 +194,7 @@ pub async fn delete_custom_provider(admin: &Admin, ws: &str, id: &str) -> Gatewa
     admin
         .row("SELECT id FROM custom_providers WHERE workspace_id = ?1 AND id = ?2", &[ws.into(), id.into()])
         .await?
-        .ok_or_else(|| GatewayError::not_found("provider_not_found", format!("No custom provider '{id}'.")))?;
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::ProviderNotFound, format!("No custom provider '{id}'.")))?;
     let delete = admin.stmt("DELETE FROM custom_providers WHERE workspace_id = ?1 AND id = ?2", &[ws.into(), id.into()])?;
     let event = audit::event(admin, Some(ws), "custom_provider.deleted", "custom_provider", id, json!({}))?;
     admin.batch(vec![delete, event]).await?;
@@ -220,7 +220,7 @@ pub async fn create_virtual_key(admin: &Admin, ws: &str, body: &[u8]) -> Gateway
             .row("SELECT id FROM agents WHERE id = ?1 AND workspace_id = ?2", &[agent.as_str().into(), ws.into()])
             .await?
             .ok_or_else(|| {
-                GatewayError::invalid_request("invalid_value", format!("No agent '{agent}' in this workspace."))
+                GatewayError::invalid_request(ErrorCode::InvalidValue, format!("No agent '{agent}' in this workspace."))
                     .with_param("agent_id")
             })?;
     }
@@ -285,7 +285,7 @@ pub async fn key_row(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Value> 
         .row(&format!("SELECT {KEY_COLUMNS} FROM virtual_keys WHERE id = ?1 AND workspace_id = ?2"), &[id.into(), ws.into()])
         .await?
         .map(|r| expand_json(r, KEY_JSON))
-        .ok_or_else(|| GatewayError::not_found("virtual_key_not_found", format!("No virtual key '{id}'.")))
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::VirtualKeyNotFound, format!("No virtual key '{id}'.")))
 }
 
 pub async fn get_virtual_key(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Response> {
@@ -381,7 +381,7 @@ pub async fn delete_domain(admin: &Admin, ws: &str, host: &str) -> GatewayResult
     admin
         .row("SELECT hostname FROM custom_domains WHERE hostname = ?1 AND workspace_id = ?2", &[host.as_str().into(), ws.into()])
         .await?
-        .ok_or_else(|| GatewayError::not_found("domain_not_found", format!("No domain '{host}' in this workspace.")))?;
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::DomainNotFound, format!("No domain '{host}' in this workspace.")))?;
     let delete = admin.stmt(
         "DELETE FROM custom_domains WHERE hostname = ?1 AND workspace_id = ?2",
         &[host.as_str().into(), ws.into()],

@@ -5,7 +5,7 @@
 use super::audit;
 use super::input::{self, WriteRouter};
 use super::support::{expand_json, list, Admin};
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::catalog::ProviderSpec;
 use crate::runtime::new_id;
 use crate::store::routers;
@@ -47,7 +47,7 @@ pub async fn create(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResult<Respo
     let valid = request.validate(&specs, &keys)?;
     let name = valid
         .name
-        .ok_or_else(|| GatewayError::invalid_request("invalid_value", "'name' is required.").with_param("name"))?;
+        .ok_or_else(|| GatewayError::invalid_request(ErrorCode::InvalidValue, "'name' is required.").with_param("name"))?;
     let id = new_id("rt");
     let config = valid.config.to_string();
     let insert = admin.stmt(

@@ -3,8 +3,8 @@
 use super::support::Admin;
 use crate::analytics::cursor::list;
 use crate::analytics::sessions::{self as s, SessionList};
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::routes::percent_decode;
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::util::url_path::percent_decode;
 use worker::Response;
 
 /// `GET …/sessions` (every session) and `GET …/runs` (sessions bound to an agent).
@@ -23,7 +23,7 @@ pub async fn get_session(admin: &Admin, ws: &str, session_id: &str) -> GatewayRe
     let results = admin.query_all(&s::session_statements(ws, &session_id)).await?;
     let part = |i: usize| results.get(i).map(Vec::as_slice).unwrap_or_default();
     let detail = s::session_detail(part(0), part(1), part(2))
-        .ok_or_else(|| GatewayError::not_found("session_not_found", format!("No requests or usage events in session '{session_id}' (yet).")))?;
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::SessionNotFound, format!("No requests or usage events in session '{session_id}' (yet).")))?;
     Ok(admin.ok(200, &detail))
 }
 
@@ -33,7 +33,7 @@ pub async fn agent_summary(admin: &Admin, ws: &str, agent_id: &str, query: &[(St
     admin
         .row("SELECT id FROM agents WHERE id = ?1 AND workspace_id = ?2", &[agent_id.into(), ws.into()])
         .await?
-        .ok_or_else(|| GatewayError::not_found("agent_not_found", format!("No agent '{agent_id}' in workspace '{ws}'.")))?;
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::AgentNotFound, format!("No agent '{agent_id}' in workspace '{ws}'.")))?;
     let rows = admin.query(&s::agent_summary_statement(ws, agent_id, range)).await?;
     let row = rows.first().cloned().unwrap_or_default();
     Ok(admin.ok(200, &s::agent_summary_json(agent_id, range, &row)))

@@ -2,7 +2,7 @@
 //! JSON-column expansion.
 
 use crate::analytics::Statement;
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::observe::sql::SqlValue;
 use crate::runtime::http::{self, ErrorShape};
 use crate::store::config::store_unavailable;
@@ -51,9 +51,9 @@ impl Admin {
         self.db.batch(statements).await.map(|_| ()).map_err(|e| {
             let text = e.to_string();
             if text.contains("UNIQUE") {
-                GatewayError::new(409, crate::api::error::ErrorType::InvalidRequestError, "conflict", "An entry with these values already exists.")
+                GatewayError::new(409, crate::core::error::ErrorType::InvalidRequestError, ErrorCode::Conflict, "An entry with these values already exists.")
             } else if text.contains("FOREIGN KEY") {
-                GatewayError::invalid_request("invalid_reference", "A referenced entry (agent, workspace) does not exist.")
+                GatewayError::invalid_request(ErrorCode::InvalidReference, "A referenced entry (agent, workspace) does not exist.")
             } else {
                 store_unavailable()
             }
@@ -63,7 +63,7 @@ impl Admin {
     pub async fn require_workspace(&self, ws: &str) -> GatewayResult<()> {
         match self.row("SELECT id FROM workspaces WHERE id = ?1", &[ws.into()]).await? {
             Some(_) => Ok(()),
-            None => Err(GatewayError::not_found("workspace_not_found", format!("No workspace '{ws}'."))),
+            None => Err(GatewayError::not_found(ErrorCode::WorkspaceNotFound, format!("No workspace '{ws}'."))),
         }
     }
 

@@ -17,7 +17,7 @@ mod wire;
 use super::adapter::{ChatAdapter, StreamDecoder};
 use super::chat::{ChatRequest, ChatResponse};
 use super::{Target, UpstreamRequest};
-use crate::api::error::GatewayResult;
+use crate::core::error::GatewayResult;
 
 pub struct Anthropic;
 
@@ -38,7 +38,7 @@ impl ChatAdapter for Anthropic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::error::ErrorType;
+    use crate::core::error::ErrorType;
     use crate::catalog::{catalog, AdapterKind};
     use crate::providers::adapter::adapter_for;
     use crate::providers::chat::embeddings::EmbeddingsRequest;

@@ -14,7 +14,7 @@
 //! `frequency_penalty`, `reasoning_effort`) are left out.
 
 use super::wire::{Block, Metadata, MessagesRequest, Source, ToolChoice, ToolDef, ToolResultContent, Turn, TurnRole};
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::providers::chat::{self, ChatRequest, ContentPart, ImageSource, Message, ResponseFormat, Role, ToolCall};
 use crate::providers::{auth, join_url, Target, UpstreamRequest};
 use serde_json::Value;
@@ -27,7 +27,7 @@ pub const MAX_DEFAULT_MAX_TOKENS: u32 = 8192;
 /// Sent when the catalog entry has no `anthropic-version` default header.
 const API_VERSION: &str = "2023-06-01";
 
-fn bad(code: &str, message: impl Into<String>) -> GatewayError {
+fn bad(code: ErrorCode, message: impl Into<String>) -> GatewayError {
     GatewayError::invalid_request(code, message).with_param("messages")
 }
 
@@ -39,7 +39,7 @@ pub fn build(req: &ChatRequest, target: &Target) -> GatewayResult<UpstreamReques
         .and_then(|m| m.max_output)
         .map_or(DEFAULT_MAX_TOKENS, |m| m.min(MAX_DEFAULT_MAX_TOKENS));
     let body = body(req, target.model_id, default_max)?;
-    let body = serde_json::to_vec(&body).map_err(|_| GatewayError::internal("anthropic_request_encoding"))?;
+    let body = serde_json::to_vec(&body).map_err(|_| GatewayError::internal(ErrorCode::AnthropicRequestEncoding))?;
     let mut up = UpstreamRequest {
         method: "POST",
         url: messages_url(target.base_url),
@@ -161,7 +161,7 @@ fn media(source: &ImageSource) -> GatewayResult<Block<'_>> {
             Ok(Block::Image { source: Source::Url { url } })
         }
         ImageSource::Url(_) => Err(bad(
-            "unsupported_image",
+            ErrorCode::UnsupportedImage,
             "Anthropic accepts images as http(s) URLs or base64 data URLs (data:image/png;base64,…) only.",
         )),
         ImageSource::Base64 { media_type, data } => {
@@ -176,7 +176,7 @@ fn media(source: &ImageSource) -> GatewayResult<Block<'_>> {
                 }
                 other => {
                     return Err(bad(
-                        "unsupported_image",
+                        ErrorCode::UnsupportedImage,
                         format!(
                             "Anthropic reads inline images as JPEG, PNG, GIF or WebP (and documents as PDF), not '{other}'."
                         ),
@@ -199,7 +199,7 @@ fn tool_input(call: &ToolCall) -> GatewayResult<Value> {
     match serde_json::from_str::<Value>(text) {
         Ok(v @ Value::Object(_)) => Ok(v),
         _ => Err(bad(
-            "invalid_tool_arguments",
+            ErrorCode::InvalidToolArguments,
             format!(
                 "The arguments of tool call '{}' (function '{}') are not a JSON object; Anthropic needs them as one.",
                 call.id, call.name
@@ -213,7 +213,7 @@ fn tool_result(m: &Message) -> GatewayResult<Block<'_>> {
         .tool_call_id
         .as_deref()
         .filter(|id| !id.is_empty())
-        .ok_or_else(|| bad("invalid_value", "A tool message needs the tool_call_id it answers."))?;
+        .ok_or_else(|| bad(ErrorCode::InvalidValue, "A tool message needs the tool_call_id it answers."))?;
     let has_media = m.content.iter().any(|p| matches!(p, ContentPart::Image(_)));
     let content = if has_media {
         Some(ToolResultContent::Blocks(parts(&m.content)?))

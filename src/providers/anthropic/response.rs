@@ -1,7 +1,7 @@
 //! An Anthropic Messages answer → `ChatResponse`.
 
 use super::wire::{ContentBlock, MessagesResponse};
-use crate::api::error::GatewayResult;
+use crate::core::error::GatewayResult;
 use crate::providers::adapter::invalid_answer;
 use crate::providers::chat::{ChatResponse, FinishReason, ToolCall};
 
@@ -50,7 +50,7 @@ pub fn parse(body: &[u8]) -> GatewayResult<ChatResponse> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::usage::Usage;
+    use crate::core::usage::Usage;
     use serde_json::{json, Value};
 
     fn fixture(name: &str) -> Vec<u8> {

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::providers::chat::FinishReason;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use serde_json::{json, Value};
 
 fn fixture(name: &str) -> Vec<u8> {

@@ -5,7 +5,7 @@
 //! types are lenient (unknown block kinds and fields are ignored) so that a
 //! new Anthropic feature does not break reading the parts the gateway needs.
 
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

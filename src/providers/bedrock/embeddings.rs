@@ -10,11 +10,11 @@
 
 use super::endpoint::signed_post;
 use super::response::PROVIDER;
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::providers::adapter::invalid_answer;
 use crate::providers::chat::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use crate::providers::openai_format::embeddings::estimate_tokens;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use crate::providers::{Target, UpstreamRequest};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -58,7 +58,7 @@ fn cohere_body(model: &str, texts: &[String], dimensions: Option<u32>) -> Value 
 }
 
 fn to_vec(v: &Value) -> GatewayResult<Vec<u8>> {
-    serde_json::to_vec(v).map_err(|_| GatewayError::internal("request_encoding"))
+    serde_json::to_vec(v).map_err(|_| GatewayError::internal(ErrorCode::RequestEncoding))
 }
 
 pub fn build(req: &EmbeddingsRequest, target: &Target) -> GatewayResult<Vec<UpstreamRequest>> {

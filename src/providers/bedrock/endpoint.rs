@@ -2,7 +2,7 @@
 //! the provider key, the region, the base URL, the model's URL segment.
 
 use super::sigv4::{self, Credentials, Scope, Signable};
-use crate::api::error::{ErrorType, GatewayError, GatewayResult};
+use crate::core::error::{ErrorType, GatewayError, GatewayResult, ErrorCode};
 use crate::providers::{join_url, Target, UpstreamRequest};
 
 /// The SigV4 service name of the Bedrock runtime.
@@ -13,7 +13,7 @@ fn bad_credential(provider: &str) -> GatewayError {
     GatewayError::new(
         500,
         ErrorType::ApiError,
-        "provider_credential_invalid",
+        ErrorCode::ProviderCredentialInvalid,
         format!(
             "The credential configured for provider '{provider}' must be \
              ACCESS_KEY_ID:SECRET_ACCESS_KEY or ACCESS_KEY_ID:SECRET_ACCESS_KEY:SESSION_TOKEN. \
@@ -86,7 +86,7 @@ pub fn region_and_base(target: &Target) -> GatewayResult<(String, String)> {
         Some(r) if !valid_region(r) => Err(GatewayError::new(
             500,
             ErrorType::ApiError,
-            "provider_config_invalid",
+            ErrorCode::ProviderConfigInvalid,
             format!("The region configured for provider '{}' is not a valid AWS region name.", target.provider.id),
         )),
         Some(r) => {

@@ -29,7 +29,7 @@ use super::adapter::{model_in_body, ChatAdapter, StreamDecoder};
 use super::chat::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use super::chat::{ChatRequest, ChatResponse};
 use super::{Target, UpstreamRequest};
-use crate::api::error::GatewayResult;
+use crate::core::error::GatewayResult;
 
 pub struct Bedrock;
 

@@ -10,7 +10,7 @@ use super::wire::{
     JsonSchemaDefinition, Message, NamedTool, OutputConfig, SystemBlock, TextFormat, ToolChoice as WireChoice,
     ToolConfig, ToolEntry, ToolResultBlock, ToolResultContent, ToolSpec, ToolUseBlock,
 };
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::providers::chat::{ChatRequest, ContentPart, ImageSource, ResponseFormat, Role, ToolChoice};
 use serde_json::{json, Value};
 
@@ -20,12 +20,12 @@ pub const JSON_OBJECT_INSTRUCTION: &str = "Respond with a single valid JSON obje
 
 /// Something the client sent that Bedrock cannot take.
 fn invalid(param: &str, message: impl Into<String>) -> GatewayError {
-    GatewayError::invalid_request("unsupported_for_provider", message).with_param(param)
+    GatewayError::invalid_request(ErrorCode::UnsupportedForProvider, message).with_param(param)
 }
 
 /// A conversation the client sent that is malformed.
 fn malformed(message: impl Into<String>) -> GatewayError {
-    GatewayError::invalid_request("invalid_value", message).with_param("messages")
+    GatewayError::invalid_request(ErrorCode::InvalidValue, message).with_param("messages")
 }
 
 /// Bedrock's image `format` for a media type.
@@ -223,5 +223,5 @@ pub fn converse_request(req: &ChatRequest) -> GatewayResult<ConverseRequest> {
 
 pub fn body(req: &ChatRequest) -> GatewayResult<Vec<u8>> {
     let r = converse_request(req)?;
-    serde_json::to_vec(&r).map_err(|_| GatewayError::internal("request_encoding"))
+    serde_json::to_vec(&r).map_err(|_| GatewayError::internal(ErrorCode::RequestEncoding))
 }

@@ -2,10 +2,10 @@
 //! reason and usage.
 
 use super::wire::{self, ConverseResponse};
-use crate::api::error::GatewayResult;
+use crate::core::error::GatewayResult;
 use crate::providers::adapter::invalid_answer;
 use crate::providers::chat::{ChatResponse, FinishReason, ToolCall};
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 
 pub const PROVIDER: &str = "AWS Bedrock";
 

@@ -22,7 +22,7 @@ use super::response::{finish_reason, usage, PROVIDER};
 use super::wire::{ContentBlockDelta, ContentBlockStart, ErrorBody, Metadata, MessageStop};
 use crate::providers::adapter::StreamDecoder;
 use crate::providers::chat::StreamEvent;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::de::DeserializeOwned;

@@ -1,6 +1,6 @@
 //! Embeddings, provider-neutral.
 
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EmbeddingsRequest {

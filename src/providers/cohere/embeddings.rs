@@ -14,11 +14,11 @@
 use super::request::post;
 use super::response::PROVIDER;
 use super::wire::{EmbedAnswer, EmbedBody, WireUsage};
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::providers::adapter::invalid_answer;
 use crate::providers::chat::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use crate::providers::openai_format::embeddings::estimate_tokens;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use crate::providers::{Target, UpstreamRequest};
 
 /// Cohere's limit of texts per embed call.
@@ -27,7 +27,7 @@ pub const INPUT_TYPE: &str = "search_document";
 
 pub fn build(req: &EmbeddingsRequest, target: &Target) -> GatewayResult<Vec<UpstreamRequest>> {
     if req.inputs.is_empty() {
-        return Err(GatewayError::invalid_request("invalid_value", "'input' must not be empty.").with_param("input"));
+        return Err(GatewayError::invalid_request(ErrorCode::InvalidValue, "'input' must not be empty.").with_param("input"));
     }
     let model = if target.model_id.is_empty() { req.model.as_str() } else { target.model_id };
     req.inputs
@@ -40,7 +40,7 @@ pub fn build(req: &EmbeddingsRequest, target: &Target) -> GatewayResult<Vec<Upst
                 embedding_types: ["float"],
                 output_dimension: req.dimensions,
             };
-            let bytes = serde_json::to_vec(&body).map_err(|_| GatewayError::internal("cohere_body_encode"))?;
+            let bytes = serde_json::to_vec(&body).map_err(|_| GatewayError::internal(ErrorCode::CohereBodyEncode))?;
             Ok(post(target, "v2/embed", bytes, false))
         })
         .collect()
@@ -70,7 +70,7 @@ pub fn parse(bodies: &[Vec<u8>], req: &EmbeddingsRequest) -> GatewayResult<Embed
         };
     }
     if bodies.len() != req.inputs.len().div_ceil(MAX_TEXTS) {
-        return Err(GatewayError::internal("cohere_embed_answers_missing"));
+        return Err(GatewayError::internal(ErrorCode::CohereEmbedAnswersMissing));
     }
     let prompt_tokens = tokens.unwrap_or_else(|| estimate_tokens(&req.inputs));
     Ok(EmbeddingsResponse { vectors, usage: Usage { prompt_tokens, ..Default::default() } })

@@ -21,7 +21,7 @@ use super::adapter::{ChatAdapter, StreamDecoder};
 use super::chat::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use super::chat::{ChatRequest, ChatResponse};
 use super::{Target, UpstreamRequest};
-use crate::api::error::GatewayResult;
+use crate::core::error::GatewayResult;
 
 pub struct Cohere;
 
@@ -50,7 +50,7 @@ impl ChatAdapter for Cohere {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::api::error::ErrorType;
+    use crate::core::error::ErrorType;
     use crate::catalog::{catalog, AdapterKind};
     use crate::providers::adapter::adapter_for;
     use crate::providers::openai_format;

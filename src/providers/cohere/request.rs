@@ -23,7 +23,7 @@ use super::wire::{
     ChatBody, ImageUrl, UserContent, UserPart, WireFunction, WireFunctionCall, WireMessage, WireResponseFormat,
     WireTool, WireToolCall,
 };
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::providers::chat::{ChatRequest, ContentPart, ImageSource, Message, ResponseFormat, Role, Tool, ToolChoice};
 use crate::providers::{auth, join_url, Target, UpstreamRequest};
 
@@ -34,7 +34,7 @@ const P_MAX: f64 = 0.99;
 pub fn build(req: &ChatRequest, target: &Target) -> GatewayResult<UpstreamRequest> {
     let model = if target.model_id.is_empty() { req.model.as_str() } else { target.model_id };
     let body = chat_body(req, model)?;
-    let bytes = serde_json::to_vec(&body).map_err(|_| GatewayError::internal("cohere_body_encode"))?;
+    let bytes = serde_json::to_vec(&body).map_err(|_| GatewayError::internal(ErrorCode::CohereBodyEncode))?;
     Ok(post(target, "v2/chat", bytes, req.stream))
 }
 
@@ -108,7 +108,7 @@ fn tools_and_choice(req: &ChatRequest) -> GatewayResult<(Vec<WireTool<'_>>, Opti
         Some(ToolChoice::Function(name)) => {
             let tool = req.tools.iter().find(|t| &t.name == name).ok_or_else(|| {
                 GatewayError::invalid_request(
-                    "invalid_value",
+                    ErrorCode::InvalidValue,
                     format!("tool_choice names the function '{name}', which is not among the request's tools."),
                 )
                 .with_param("tool_choice")
@@ -166,7 +166,7 @@ fn message(m: &Message, i: usize) -> GatewayResult<WireMessage> {
 fn text_only(m: &Message, i: usize, role: &str) -> GatewayResult<()> {
     if m.content.iter().any(|p| matches!(p, ContentPart::Image(_))) {
         return Err(GatewayError::invalid_request(
-            "unsupported_content",
+            ErrorCode::UnsupportedContent,
             format!("Cohere accepts images only in user messages; messages[{i}] is a {role} message with an image."),
         )
         .with_param(&format!("messages[{i}]")));

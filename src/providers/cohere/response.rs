@@ -2,10 +2,10 @@
 //! content and the `tool_plan`), tool calls, finish reason, usage.
 
 use super::wire::{ChatAnswer, ContentItem, WireUnits, WireUsage};
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::providers::adapter::invalid_answer;
 use crate::providers::chat::{ChatResponse, FinishReason, ToolCall};
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 
 pub const PROVIDER: &str = "cohere";
 
@@ -77,7 +77,7 @@ pub fn finish(reason: Option<&str>, called_tools: bool) -> Result<Option<FinishR
 pub fn generation_failed(reason: String, detail: Option<&str>) -> GatewayError {
     let detail = detail.filter(|d| !d.is_empty()).map(|d| format!(": {d}")).unwrap_or_default();
     GatewayError::bad_gateway(
-        "upstream_generation_failed",
+        ErrorCode::UpstreamGenerationFailed,
         format!("{PROVIDER} stopped the generation with finish reason {reason}{detail}."),
     )
 }

@@ -195,7 +195,7 @@ impl StreamDecoder for Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::usage::Usage;
+    use crate::core::usage::Usage;
 
     fn fixture(name: &str) -> Vec<u8> {
         std::fs::read(format!("{}/tests/fixtures/cohere/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()

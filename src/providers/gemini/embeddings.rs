@@ -4,11 +4,11 @@
 
 use super::response::PROVIDER;
 use super::wire::{BatchEmbedRequest, BatchEmbedResponse, EmbedContent, EmbedRequest, Part};
-use crate::api::error::GatewayResult;
+use crate::core::error::GatewayResult;
 use crate::providers::adapter::invalid_answer;
 use crate::providers::chat::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use crate::providers::openai_format::embeddings::estimate_tokens;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 
 pub const BATCH: usize = 100;
 

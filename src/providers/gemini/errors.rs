@@ -8,7 +8,7 @@
 //!   treated as the provider's 401 (never blamed on the caller);
 //! - `RetryInfo.retryDelay` (`"37s"`) becomes `retry-after`.
 
-use crate::api::error::GatewayError;
+use crate::core::error::{ErrorCode, GatewayError};
 use crate::providers::{upstream_error, Target};
 use serde_json::Value;
 
@@ -30,9 +30,9 @@ pub fn normalize(status: u16, body: &[u8], target: &Target) -> GatewayError {
     let status = if key_invalid { 401 } else { status };
     let mut e = upstream_error::normalize(status, body, &target.provider.id, target.secret);
     let Some(v) = parsed else { return e };
-    if e.code != "provider_auth_failed" {
+    if e.code != ErrorCode::ProviderAuthFailed {
         if let Some(s) = v.pointer("/error/status").and_then(Value::as_str).filter(|s| !s.is_empty()) {
-            e.code = s.to_ascii_lowercase();
+            e.code = ErrorCode::Provider(s.to_ascii_lowercase());
         }
     }
     if let Some(secs) = details(&v).find_map(|d| d.get("retryDelay").and_then(Value::as_str).and_then(seconds)) {

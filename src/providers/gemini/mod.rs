@@ -20,7 +20,7 @@ use super::adapter::{model_in_body, ChatAdapter, StreamDecoder};
 use super::chat::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use super::chat::{ChatRequest, ChatResponse};
 use super::{auth, Target, UpstreamRequest};
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 
 pub use stream::GeminiStream;
 
@@ -56,7 +56,7 @@ fn upstream(target: &Target, url: String, body: Vec<u8>, stream: bool) -> Upstre
 }
 
 fn encode<T: serde::Serialize>(body: &T) -> GatewayResult<Vec<u8>> {
-    serde_json::to_vec(body).map_err(|_| GatewayError::internal("gemini_request_encode"))
+    serde_json::to_vec(body).map_err(|_| GatewayError::internal(ErrorCode::GeminiRequestEncode))
 }
 
 /// The model a native Gemini path names: `/v1beta/models/{model}:{method}`

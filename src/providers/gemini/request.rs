@@ -21,7 +21,7 @@ use super::wire::{
     GenerateContentRequest, GenerationConfig, Part, PartData, SystemInstruction, ThinkingConfig, ToolConfig,
     ToolDeclarations,
 };
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::providers::chat::{ChatRequest, ContentPart, ImageSource, Message, ResponseFormat, Role, ToolChoice};
 use serde_json::{json, Value};
 
@@ -74,7 +74,7 @@ fn contents(req: &ChatRequest, model: &str) -> GatewayResult<Vec<Content>> {
     }
     if turns.is_empty() {
         return Err(GatewayError::invalid_request(
-            "empty_conversation",
+            ErrorCode::EmptyConversation,
             "Gemini needs at least one user or assistant message with content besides the system prompt.",
         )
         .with_param("messages"));
@@ -95,7 +95,7 @@ fn content_parts(m: &Message, i: usize) -> GatewayResult<Vec<Part>> {
                 let lower = url.to_ascii_lowercase();
                 if !(lower.starts_with("https://") || lower.starts_with("http://")) {
                     return Err(GatewayError::invalid_request(
-                        "unsupported_image_url",
+                        ErrorCode::UnsupportedImageUrl,
                         "Gemini accepts images as base64 data URLs (data:<type>;base64,…) or http(s) URLs.",
                     )
                     .with_param(&format!("messages[{i}]")));
@@ -161,7 +161,7 @@ fn function_response(req: &ChatRequest, i: usize, m: &Message) -> GatewayResult<
     let call_id = m.tool_call_id.as_deref().unwrap_or_default();
     let name = tool_name(req, i, call_id).ok_or_else(|| {
         GatewayError::invalid_request(
-            "unknown_tool_call_id",
+            ErrorCode::UnknownToolCallId,
             format!(
                 "messages[{i}] answers tool call '{call_id}', which no earlier assistant message made; \
                  Gemini needs the function's name to accept a tool result."

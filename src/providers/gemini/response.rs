@@ -1,7 +1,7 @@
 //! Gemini `generateContent` answer → `ChatResponse`.
 
 use super::wire::{Candidate, GenerateContentResponse, PartIn};
-use crate::api::error::GatewayResult;
+use crate::core::error::GatewayResult;
 use crate::providers::adapter::invalid_answer;
 use crate::providers::chat::{ChatResponse, FinishReason, ToolCall};
 

@@ -15,7 +15,7 @@ use super::wire::GenerateContentResponse;
 use crate::providers::adapter::StreamDecoder;
 use crate::providers::chat::{FinishReason, StreamEvent};
 use crate::providers::sse::SseParser;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 
 #[derive(Debug)]
 enum Framing {

@@ -10,7 +10,7 @@ use crate::providers::openai_format;
 use crate::providers::openai_format::chunks::ChunkEncoder;
 use crate::providers::stream_transform::{ChunkOut, StreamTransform};
 use crate::providers::translate::TranslatingStream;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use serde_json::{json, Value};
 
 macro_rules! fixture {
@@ -448,7 +448,7 @@ fn error_bodies() {
 
     let e = Gemini.error_from(429, fixture!("error_429.json").as_bytes(), &target(s, "m"));
     assert_eq!((e.status, e.code.as_str(), e.retry_after), (429, "resource_exhausted", Some(37)));
-    assert_eq!(e.error_type, crate::api::error::ErrorType::RateLimitError);
+    assert_eq!(e.error_type, crate::core::error::ErrorType::RateLimitError);
 
     let e = Gemini.error_from(503, b"upstream connect error", &target(s, "m"));
     assert_eq!(e.status, 503);

@@ -3,7 +3,7 @@
 //! read leniently (every field optional) so that a new field or a missing
 //! one never turns a good answer into an error.
 
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -19,7 +19,7 @@
 
 use super::count_tokens;
 use super::Echo;
-use crate::api::error::{GatewayError, GatewayResult, invalid_value};
+use crate::core::error::{GatewayError, GatewayResult, invalid_value, ErrorCode};
 use crate::providers::chat::{ChatRequest, ContentPart, ImageSource, Message, ResponseFormat, Role, Tool, ToolCall, ToolChoice};
 use serde_json::{Map, Value};
 
@@ -31,7 +31,7 @@ pub struct Parsed {
 }
 
 fn unsupported(param: &str, message: impl Into<String>) -> GatewayError {
-    GatewayError::invalid_request("unsupported_for_provider", message).with_param(param)
+    GatewayError::invalid_request(ErrorCode::UnsupportedForProvider, message).with_param(param)
 }
 
 fn opt_f64(v: &Value, key: &str) -> GatewayResult<Option<f64>> {
@@ -342,7 +342,7 @@ pub fn parse(body: &Value, model_id: &str) -> GatewayResult<Parsed> {
     }
     let max_tokens = match body.get("max_tokens") {
         None | Some(Value::Null) => {
-            return Err(GatewayError::invalid_request("missing_required_parameter", "max_tokens: Field required")
+            return Err(GatewayError::invalid_request(ErrorCode::MissingRequiredParameter, "max_tokens: Field required")
                 .with_param("max_tokens"))
         }
         Some(n) => n

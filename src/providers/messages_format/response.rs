@@ -2,7 +2,7 @@
 
 use super::Echo;
 use crate::providers::chat::{ChatResponse, FinishReason};
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use serde_json::{json, Map, Value};
 
 /// Anthropic's `input_tokens` from normalized usage: the input that was

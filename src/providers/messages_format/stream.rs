@@ -30,11 +30,11 @@
 
 use super::response::{message_id, stop_reason, tool_use_id, usage_json};
 use super::Echo;
-use crate::api::error::GatewayError;
+use crate::core::error::{GatewayError, ErrorCode};
 use crate::providers::chat::{FinishReason, StreamEvent};
 use crate::providers::client_stream::ClientStreamEncoder;
 use crate::providers::sse;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use serde_json::{json, Value};
 
 /// The content block being written.
@@ -300,7 +300,7 @@ impl MessagesEncoder {
             }
             StreamEvent::Usage(u) => self.usage = Some(u),
             StreamEvent::Error { message } => {
-                let e = GatewayError::bad_gateway("upstream_stream_error", message);
+                let e = GatewayError::bad_gateway(ErrorCode::UpstreamStreamError, message);
                 out = self.error_event(&e);
                 self.ended = true;
             }

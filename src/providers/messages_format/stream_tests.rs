@@ -348,7 +348,7 @@ fn an_error_mid_stream_ends_it() {
 fn a_cut_stream_gets_the_pipes_error_event() {
     let mut enc = MessagesEncoder::new(echo(), "r", "m");
     enc.encode(StreamEvent::TextDelta("Once".into()));
-    let e = GatewayError::rate_limited("rate_limit_exceeded", "slow down");
+    let e = GatewayError::rate_limited(ErrorCode::RateLimitExceeded, "slow down");
     let f = frames(&ClientStreamEncoder::error_event(&enc, &e));
     assert_eq!(f, vec![("error".to_string(), json!({"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}}))]);
     // After message_stop there is nothing to add.

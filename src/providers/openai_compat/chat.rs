@@ -13,8 +13,8 @@ use super::super::sse::SseParser;
 use super::super::usage::OpenAiUsage;
 use super::super::{Target, UpstreamRequest};
 use super::request;
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::routes::Endpoint;
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::endpoint::Endpoint;
 use crate::catalog::AdapterKind;
 use crate::util::json_object::JsonObject;
 use serde::Deserialize;
@@ -26,7 +26,7 @@ impl ChatAdapter for OpenAiChat {
     fn build_chat(&self, req: &ChatRequest, target: &Target) -> GatewayResult<UpstreamRequest> {
         let modern = target.provider.id == "openai" || target.provider.adapter == AdapterKind::Azure;
         let body = to_body(req, modern);
-        let body = JsonObject::parse(&body).map_err(|_| GatewayError::internal("body_rewrite"))?;
+        let body = JsonObject::parse(&body).map_err(|_| GatewayError::internal(ErrorCode::BodyRewrite))?;
         request::build(&Endpoint::ChatCompletions, body, target, &[]).map(|(r, _)| r)
     }
 

@@ -1,7 +1,7 @@
 use super::*;
 use crate::catalog::catalog;
 use crate::providers::chat::Tool;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 
 fn target(provider: &str) -> Target<'static> {
     static CONFIG: Value = Value::Null;

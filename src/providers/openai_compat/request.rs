@@ -1,8 +1,8 @@
 //! Building the upstream request for an OpenAI-compatible provider.
 
 use super::super::{auth, join_url, Target, UpstreamRequest};
-use crate::api::error::{GatewayError, GatewayResult};
-use crate::api::routes::Endpoint;
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::endpoint::Endpoint;
 use crate::catalog::AdapterKind;
 use crate::util::json_object::JsonObject;
 use serde_json::{Map, Value};
@@ -20,7 +20,7 @@ pub struct StreamPlan {
 pub fn wants_stream(body: &JsonObject) -> GatewayResult<bool> {
     body.get_as::<bool>("stream")
         .map(|s| s.unwrap_or(false))
-        .map_err(|_| GatewayError::invalid_request("invalid_type", "'stream' must be a boolean.").with_param("stream"))
+        .map_err(|_| GatewayError::invalid_request(ErrorCode::InvalidType, "'stream' must be a boolean.").with_param("stream"))
 }
 
 /// Rewrites the body for the target (upstream model id; usage requested in
@@ -33,7 +33,7 @@ pub fn build(
     forwarded: &[(String, String)],
 ) -> GatewayResult<(UpstreamRequest, StreamPlan)> {
     let stream = wants_stream(&body)?;
-    body.set("model", &target.model_id).map_err(|_| GatewayError::internal("body_rewrite"))?;
+    body.set("model", &target.model_id).map_err(|_| GatewayError::internal(ErrorCode::BodyRewrite))?;
     let mut plan = StreamPlan { stream, strip_usage_chunk: false };
     if stream && matches!(endpoint, Endpoint::ChatCompletions | Endpoint::Completions) {
         plan.strip_usage_chunk = request_stream_usage(&mut body)?;
@@ -85,14 +85,14 @@ fn url(endpoint: &Endpoint, target: &Target) -> String {
 /// gateway added the request (so the extra chunk must not reach the client).
 pub fn request_stream_usage(body: &mut JsonObject) -> GatewayResult<bool> {
     let bad = || {
-        GatewayError::invalid_request("invalid_type", "'stream_options' must be an object.").with_param("stream_options")
+        GatewayError::invalid_request(ErrorCode::InvalidType, "'stream_options' must be an object.").with_param("stream_options")
     };
     let mut options: Map<String, Value> = body.get_as("stream_options").map_err(|_| bad())?.unwrap_or_default();
     if options.get("include_usage").and_then(Value::as_bool) == Some(true) {
         return Ok(false);
     }
     options.insert("include_usage".into(), Value::Bool(true));
-    body.set("stream_options", &options).map_err(|_| GatewayError::internal("body_rewrite"))?;
+    body.set("stream_options", &options).map_err(|_| GatewayError::internal(ErrorCode::BodyRewrite))?;
     Ok(true)
 }
 

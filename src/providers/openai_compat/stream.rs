@@ -5,7 +5,7 @@
 use super::super::sse::{self, SseEvent, SseParser};
 use super::super::stream_transform::{ChunkOut, StreamSummary, StreamTransform};
 use super::super::usage::{OpenAiUsage, Usage};
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 use serde::Deserialize;
 
 #[derive(Debug, Default)]

@@ -6,10 +6,10 @@
 //! only when the client asked for it, right before `[DONE]`.
 
 use super::response::{completion_id, usage_json};
-use crate::api::error::GatewayError;
+use crate::core::error::{GatewayError, ErrorCode};
 use crate::providers::chat::StreamEvent;
 use crate::providers::sse;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use serde_json::{json, Value};
 
 pub struct ChunkEncoder {
@@ -87,7 +87,7 @@ impl ChunkEncoder {
                 Vec::new()
             }
             StreamEvent::Error { message } => {
-                let e = GatewayError::bad_gateway("upstream_stream_error", message);
+                let e = GatewayError::bad_gateway(ErrorCode::UpstreamStreamError, message);
                 sse::encode(None, &e.to_openai_json())
             }
             StreamEvent::Done => self.done(),

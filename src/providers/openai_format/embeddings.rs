@@ -1,13 +1,13 @@
 //! OpenAI embeddings request/response ↔ the internal embeddings model.
 
-use crate::api::error::{GatewayError, GatewayResult};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::providers::chat::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
 
 pub fn parse(v: &Value, model: &str) -> GatewayResult<EmbeddingsRequest> {
-    let bad = |m: &str| GatewayError::invalid_request("invalid_value", m.to_string()).with_param("input");
+    let bad = |m: &str| GatewayError::invalid_request(ErrorCode::InvalidValue, m.to_string()).with_param("input");
     let inputs = match v.get("input") {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(items)) if !items.is_empty() => items
@@ -59,7 +59,7 @@ pub fn estimate_tokens(inputs: &[String]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::usage::Usage;
+    use crate::core::usage::Usage;
 
     #[test]
     fn inputs() {

@@ -1,6 +1,6 @@
 //! OpenAI chat request JSON → `ChatRequest`.
 
-use crate::api::error::{GatewayError, GatewayResult, invalid_value};
+use crate::core::error::{GatewayError, GatewayResult, invalid_value, ErrorCode};
 use crate::providers::chat::{
     ChatRequest, ContentPart, ImageSource, Message, ResponseFormat, Role, Tool, ToolCall, ToolChoice,
 };
@@ -156,7 +156,7 @@ fn response_format(v: &Value) -> Option<ResponseFormat> {
 pub fn parse(v: &Value, model: &str) -> GatewayResult<ChatRequest> {
     if v.get("n").and_then(Value::as_u64).is_some_and(|n| n > 1) {
         return Err(GatewayError::invalid_request(
-            "unsupported_parameter",
+            ErrorCode::UnsupportedParameter,
             "'n' greater than 1 is only supported for OpenAI-compatible providers.",
         )
         .with_param("n"));

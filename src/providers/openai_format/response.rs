@@ -1,7 +1,7 @@
 //! `ChatResponse` → OpenAI `chat.completion` JSON.
 
 use crate::providers::chat::{ChatResponse, FinishReason};
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use serde_json::{json, Value};
 
 /// OpenAI's `usage` object for normalized usage.

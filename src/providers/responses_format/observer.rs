@@ -5,7 +5,7 @@
 use super::response::response_object;
 use super::stream::failure_frames;
 use super::Echo;
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 use crate::providers::sse::{SseEvent, SseParser};
 use crate::providers::stream_transform::{ChunkOut, StreamSummary, StreamTransform};
 use crate::providers::usage::{OpenAiUsage, Usage};
@@ -173,13 +173,14 @@ impl StreamTransform for ResponsesObserver {
         let id = self.id.as_deref().unwrap_or("resp_gateway");
         let model = self.model.as_deref().unwrap_or_default();
         let response = response_object(&Echo::default(), id, model, self.created_at, "failed", Vec::new(), self.usage.as_ref());
-        failure_frames(self.events, response, &e.code, &e.code, &e.message, e.param.as_deref())
+        failure_frames(self.events, response, e.code.as_str(), e.code.as_str(), &e.message, e.param.as_deref())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::error::ErrorCode;
     use serde_json::{json, Value};
 
     fn event(v: Value) -> String {
@@ -288,7 +289,7 @@ mod tests {
         let o = observe(cut, 13);
         assert!(!o.done);
         assert_eq!(o.usage, None);
-        let bytes = o.error_event(&GatewayError::bad_gateway("upstream_stream_interrupted", "cut"));
+        let bytes = o.error_event(&GatewayError::bad_gateway(ErrorCode::UpstreamStreamInterrupted, "cut"));
         let frames: Vec<Value> = SseParser::new().push(&bytes).iter().map(|e| serde_json::from_str(&e.data).unwrap()).collect();
         assert_eq!(frames[0]["type"], "error");
         assert_eq!(frames[0]["sequence_number"], 7);

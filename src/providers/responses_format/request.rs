@@ -1,7 +1,7 @@
 //! Responses API request JSON → `ChatRequest` (plus what the answer echoes).
 
 use super::Echo;
-use crate::api::error::{GatewayError, GatewayResult, invalid_value};
+use crate::core::error::{GatewayError, GatewayResult, invalid_value, ErrorCode};
 use crate::providers::chat::{
     ChatRequest, ContentPart, Message, ResponseFormat, Role, Tool, ToolCall, ToolChoice,
 };
@@ -17,11 +17,11 @@ pub struct Parsed {
 }
 
 fn unsupported(param: &str, message: impl Into<String>) -> GatewayError {
-    GatewayError::invalid_request("unsupported_parameter", message).with_param(param)
+    GatewayError::invalid_request(ErrorCode::UnsupportedParameter, message).with_param(param)
 }
 
 fn needs_openai(param: &str, message: impl Into<String>) -> GatewayError {
-    GatewayError::invalid_request("unsupported_for_provider", message).with_param(param)
+    GatewayError::invalid_request(ErrorCode::UnsupportedForProvider, message).with_param(param)
 }
 
 fn present<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
@@ -327,7 +327,7 @@ fn text_format(v: &Value) -> GatewayResult<Option<ResponseFormat>> {
 /// the upstream model id already resolved from the request's `model`.
 pub fn parse(body: &Value, model_id: &str) -> GatewayResult<Parsed> {
     if !body.is_object() {
-        return Err(GatewayError::invalid_request("invalid_value", "The request body must be a JSON object."));
+        return Err(GatewayError::invalid_request(ErrorCode::InvalidValue, "The request body must be a JSON object."));
     }
     for key in ["previous_response_id", "conversation"] {
         if present(body, key).is_some() {

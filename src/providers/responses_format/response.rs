@@ -4,7 +4,7 @@
 
 use super::Echo;
 use crate::providers::chat::{ChatResponse, FinishReason, ToolCall};
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use serde_json::{json, Value};
 
 /// The id without its `resp_` prefix: item ids are built from it.

@@ -16,11 +16,11 @@ use super::response::{
     reasoning_item, response_object, summary_part, text_part,
 };
 use super::Echo;
-use crate::api::error::GatewayError;
+use crate::core::error::GatewayError;
 use crate::providers::chat::{FinishReason, StreamEvent, ToolCall};
 use crate::providers::client_stream::ClientStreamEncoder;
 use crate::providers::sse;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use serde_json::{json, Value};
 
 /// One SSE frame of the Responses stream.
@@ -435,7 +435,7 @@ impl ClientStreamEncoder for ResponsesEncoder {
         if self.ended {
             return Vec::new();
         }
-        self.failure(&e.code, &e.code, &e.message, e.param.as_deref())
+        self.failure(e.code.as_str(), e.code.as_str(), &e.message, e.param.as_deref())
     }
 }
 

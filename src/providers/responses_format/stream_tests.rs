@@ -1,6 +1,7 @@
 //! Event sequences in, the exact Responses stream out.
 
 use super::*;
+use crate::core::error::ErrorCode;
 use crate::providers::chat::ChatResponse;
 use crate::providers::responses_format::response::to_json;
 use crate::providers::sse::SseParser;
@@ -112,7 +113,7 @@ fn text() {
     assert_eq!(*done, whole(&answer, &echo, "claude-3"), "the streamed Response is the whole one");
     // Nothing follows the end.
     assert!(enc.encode(StreamEvent::TextDelta("late".into())).is_empty());
-    assert!(enc.error_event(&GatewayError::bad_gateway("x", "y")).is_empty());
+    assert!(enc.error_event(&GatewayError::bad_gateway(ErrorCode::UpstreamError, "y")).is_empty());
 }
 
 #[test]
@@ -381,7 +382,7 @@ fn an_error_in_the_stream_fails_the_response() {
     assert_eq!(r["output"][0]["content"][0]["text"], "Par");
     assert_eq!(r["usage"]["input_tokens"], 12);
     // The pipe's own error event adds nothing after the failure.
-    assert!(enc.error_event(&GatewayError::bad_gateway("x", "y")).is_empty());
+    assert!(enc.error_event(&GatewayError::bad_gateway(ErrorCode::UpstreamError, "y")).is_empty());
 }
 
 #[test]
@@ -396,7 +397,7 @@ fn a_broken_stream_fails_where_it_stopped() {
     ] {
         bytes.extend(enc.encode(e));
     }
-    let e = GatewayError::bad_gateway("upstream_stream_interrupted", "The stream ended early.");
+    let e = GatewayError::bad_gateway(ErrorCode::UpstreamStreamInterrupted, "The stream ended early.");
     bytes.extend(enc.error_event(&e));
     let f = frames(&bytes);
     assert_sequence_numbers(&f, 0);

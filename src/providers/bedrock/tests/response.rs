@@ -4,7 +4,7 @@ use super::{fixture, target, NO_CONFIG};
 use crate::providers::adapter::ChatAdapter;
 use crate::providers::bedrock::{response, Bedrock};
 use crate::providers::chat::{FinishReason, ToolCall};
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 
 #[test]
 fn text_answer() {

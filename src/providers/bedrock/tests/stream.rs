@@ -8,7 +8,7 @@ use crate::providers::chat::{FinishReason, StreamEvent};
 use crate::providers::openai_format::chunks::ChunkEncoder;
 use crate::providers::stream_transform::{ChunkOut, StreamTransform};
 use crate::providers::translate::TranslatingStream;
-use crate::providers::usage::Usage;
+use crate::core::usage::Usage;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
