@@ -1,6 +1,7 @@
 //! Governance: which models a key may call (policy) and how much it may
 //! call them (rate limits, enforced by the `Limiter` Durable Object).
 
+pub mod budget;
 pub mod estimate;
 pub mod glob;
 pub mod ledger;

@@ -11,7 +11,7 @@ use super::window::Decision;
 use crate::auth::principal::Principal;
 use crate::catalog::pricing::Nanos;
 use crate::core::client_meta::ClientMeta;
-use crate::store::records::BudgetRow;
+use super::budget::BudgetRow;
 
 /// Nano-dollars in one cent (rules with `u=cents` count nano-dollars).
 pub const NANOS_PER_CENT: u64 = Nanos::PER_USD / 100;

@@ -5,8 +5,28 @@
 use super::archive::{self, ArchiveObject};
 use super::audit_record::QueueMessage;
 use super::queue;
-use crate::pipeline::context::RequestContext;
+use crate::cache::entry::StoredBody;
+use crate::core::error::GatewayError;
 use worker::{Env, HttpMetadata};
+
+/// What one request offers the archive: only what its plan allows.
+pub struct Archived<'a> {
+    pub workspace_id: Option<&'a str>,
+    pub started_ms: u64,
+    pub id: &'a str,
+    pub endpoint: &'static str,
+    /// The request body, when it is archived.
+    pub request_body: Option<Vec<u8>>,
+    /// The answer (or the error) the client got, when the response is archived.
+    pub answer: Option<(Option<&'a StoredBody>, Option<&'a GatewayError>)>,
+}
+
+/// Where the bodies were archived.
+#[derive(Debug, Default)]
+pub struct ArchiveKeys {
+    pub request: Option<String>,
+    pub response: Option<String>,
+}
 
 const BINDING: &str = "ARCHIVE";
 
@@ -33,21 +53,21 @@ async fn keep(env: &Env, object: &ArchiveObject) {
     }
 }
 
-/// Archives what the request's plan allows and records the keys in the context.
-pub async fn store(env: &Env, rc: &mut RequestContext) {
-    let Some(workspace) = rc.workspace_id.clone() else { return };
-    let prefix = archive::prefix(&workspace, rc.started_ms, &rc.id);
-    if rc.archive.request {
-        if let Some(body) = rc.request_body.take().filter(|b| !b.is_empty()) {
-            let object = archive::request_object(&prefix, body);
+/// Archives what it is offered; returns the keys it wrote.
+pub async fn store(env: &Env, a: Archived<'_>) -> ArchiveKeys {
+    let mut keys = ArchiveKeys::default();
+    let Some(workspace) = a.workspace_id else { return keys };
+    let prefix = archive::prefix(workspace, a.started_ms, a.id);
+    if let Some(body) = a.request_body.filter(|b| !b.is_empty()) {
+        let object = archive::request_object(&prefix, body);
+        keep(env, &object).await;
+        keys.request = Some(object.key);
+    }
+    if let Some((answer, error)) = a.answer {
+        if let Some(object) = archive::response_object(&prefix, a.endpoint, answer, error) {
             keep(env, &object).await;
-            rc.request_body_key = Some(object.key);
+            keys.response = Some(object.key);
         }
     }
-    if rc.archive.response {
-        if let Some(object) = archive::response_object(&prefix, rc.endpoint.name(), rc.answer.as_ref(), rc.error.as_ref()) {
-            keep(env, &object).await;
-            rc.response_body_key = Some(object.key);
-        }
-    }
+    keys
 }

@@ -23,18 +23,8 @@ use serde_json::{Map, Value};
 /// never gets two.
 const TOKEN_LIMITS: &[&str] = &["max_tokens", "max_completion_tokens", "max_output_tokens"];
 
-/// The prompt a request names.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PromptRef {
-    pub id: String,
-    /// `None`: the latest version.
-    pub version: Option<u64>,
-}
+pub use crate::prompts::{not_found, PromptRef};
 
-pub fn not_found(id: &str, version: Option<u64>) -> GatewayError {
-    let which = version.map_or(String::new(), |v| format!(" version {v}"));
-    GatewayError::not_found(ErrorCode::PromptNotFound, format!("No prompt '{id}'{which} in this workspace."))
-}
 
 /// The prompt named by the request's headers, if any; refused on endpoints
 /// that have no messages to render into.

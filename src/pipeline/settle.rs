@@ -6,6 +6,7 @@
 
 use super::context::RequestContext;
 use crate::governance::admission;
+use crate::observe::archive_store::Archived;
 use crate::observe::audit_record::{AuditRecord, QueueMessage};
 use crate::runtime::{new_id, now_ms};
 use worker::{Context, Env};
@@ -28,11 +29,26 @@ fn actor(rc: &RequestContext) -> String {
     }
 }
 
+/// What the archive may keep of the request, by its plan.
+fn archived(rc: &mut RequestContext) -> Archived<'_> {
+    Archived {
+        workspace_id: rc.workspace_id.as_deref(),
+        started_ms: rc.started_ms,
+        id: &rc.id,
+        endpoint: rc.endpoint.name(),
+        request_body: if rc.archive.request { rc.request_body.take() } else { None },
+        answer: if rc.archive.response { Some((rc.answer.as_ref(), rc.error.as_ref())) } else { None },
+    }
+}
+
 pub async fn settle(env: &Env, mut rc: RequestContext) {
     // First the cache: followers of a coalesced flight are waiting on it.
     super::cache::land(env, &mut rc).await;
-    crate::observe::archive_store::store(env, &mut rc).await;
-    let crossed = admission::settle(env, &rc).await;
+    let keys = crate::observe::archive_store::store(env, archived(&mut rc)).await;
+    (rc.request_body_key, rc.response_body_key) = (keys.request, keys.response);
+    // A cached answer used no provider tokens (its usage is logged, not counted).
+    let tokens = if rc.served_from_cache() { 0 } else { rc.usage.map_or(0, |u| u.total_tokens()) };
+    let crossed = admission::settle(env, &rc.id, &rc.admissions, tokens, rc.cost.map_or(0, |c| c.0)).await;
     let Some(workspace_id) = rc.workspace_id.clone() else { return };
     if let Some(e) = rc.error.as_ref().filter(|e| e.code.is_policy_decision()) {
         let audit = AuditRecord {

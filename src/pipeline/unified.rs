@@ -260,12 +260,23 @@ pub async fn govern(
         .with_param("model"));
     }
     rc.budget_webhooks = budgets.iter().filter_map(|b| b.webhook_url.clone().map(|u| (b.id.clone(), u))).collect();
-    let meta = rc.meta.clone();
-    let subject = Subject { principal, meta: &meta, policy, header_rules: &header_rules, budgets };
+    let subject = Subject { principal, meta: &rc.meta, policy, header_rules: &header_rules, budgets };
     let test_now = test_hooks(env)
         .then(|| headers.iter().find(|(k, _)| k == "alephant-test-now").and_then(|(_, v)| v.parse().ok()))
         .flatten();
-    admission::admit(env, rc, &subject, est, test_now).await
+    match admission::admit(env, &rc.id, rc.started_ms, &subject, est, test_now).await {
+        Ok(a) => {
+            rc.response_headers.extend(a.headers);
+            rc.policy.extend(a.decisions);
+            rc.admissions = a.admitted;
+            Ok(())
+        }
+        Err(r) => {
+            rc.response_headers.extend(r.headers);
+            rc.policy.extend(r.decisions);
+            Err(r.error)
+        }
+    }
 }
 
 /// The health key a router target will be tracked under.

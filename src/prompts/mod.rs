@@ -18,6 +18,21 @@ pub mod text;
 pub use render::{render, Missing};
 pub use template::Template;
 
+use crate::core::error::{ErrorCode, GatewayError};
+
+/// The prompt a request names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptRef {
+    pub id: String,
+    /// `None`: the latest version.
+    pub version: Option<u64>,
+}
+
+pub fn not_found(id: &str, version: Option<u64>) -> GatewayError {
+    let which = version.map_or(String::new(), |v| format!(" version {v}"));
+    GatewayError::not_found(ErrorCode::PromptNotFound, format!("No prompt '{id}'{which} in this workspace."))
+}
+
 /// Prompt ids: 1 to 64 of `A-Za-z0-9`, `_`, `-`, `.` — they travel in a
 /// header and a URL path as they are.
 pub fn valid_id(id: &str) -> bool {

@@ -7,7 +7,7 @@ use super::config::store_unavailable;
 use super::d1;
 use super::ttl_cache::TtlCache;
 use crate::core::error::GatewayResult;
-use crate::pipeline::prompt::{not_found, PromptRef};
+use crate::prompts::{not_found, PromptRef};
 use crate::prompts::{valid_id, Template};
 use crate::runtime::config::Config;
 use std::cell::RefCell;

@@ -1,7 +1,6 @@
 //! Rows the hot path reads from D1, and what they become once checked.
 
 use crate::auth::principal::Principal;
-use crate::governance::ledger::Period;
 use crate::governance::scope_policy::{EffectivePolicy, ScopeKind, ScopePolicy};
 use serde::Deserialize;
 
@@ -44,19 +43,7 @@ impl std::fmt::Debug for ProviderCredential {
     }
 }
 
-/// A budget as configured (the live ledger is in the scope's Durable Object).
-#[derive(Debug, Clone, PartialEq)]
-pub struct BudgetRow {
-    pub id: String,
-    pub scope: ScopeKind,
-    pub scope_id: String,
-    pub period: Period,
-    pub limit_nanos: u64,
-    pub soft_threshold: Option<f64>,
-    pub webhook_url: Option<String>,
-    /// Whether requests to a model with no price may spend this budget (at zero).
-    pub allow_unpriced: bool,
-}
+pub use crate::governance::budget::BudgetRow;
 
 /// What a workspace's requests need besides the key: its provider
 /// credentials, the providers it registered itself, the policies of its

@@ -8,7 +8,7 @@ use super::audit;
 use super::input::{self, CreatePrompt, CreatePromptVersion, ValidPromptVersion};
 use super::support::{expand_json, list, Admin};
 use crate::core::error::{ErrorType, GatewayError, GatewayResult, ErrorCode};
-use crate::pipeline::prompt::not_found;
+use crate::prompts::not_found;
 use crate::store::prompts;
 use serde_json::{json, Value};
 use worker::{D1PreparedStatement, Response};
