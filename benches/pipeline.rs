@@ -101,14 +101,7 @@ fn main() {
         black_box(resolve::select(catalog(), &ws, &policy, &Endpoint::ChatCompletions, &parsed.model).unwrap());
     });
     let selected = resolve::select(catalog(), &ws, &policy, &Endpoint::ChatCompletions, &parsed.model).unwrap();
-    let target = Target {
-        provider: selected.resolved.provider,
-        model_id: selected.resolved.model_id,
-        base_url: selected.base_url,
-        secret: selected.secret(),
-        config: &serde_json::Value::Null,
-        now_ms: 0,
-    };
+    let target = selected.target(0);
     total += bench("build upstream request", || {
         let b = body::parse(&req).unwrap().object;
         black_box(request::build(&Endpoint::ChatCompletions, b, &target, &[]).unwrap());

@@ -20,6 +20,9 @@ pub mod routing;
 pub mod store;
 pub mod util;
 
+#[cfg(test)]
+pub mod testkit;
+
 #[cfg(target_arch = "wasm32")]
 pub mod runtime;
 

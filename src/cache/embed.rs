@@ -14,7 +14,6 @@ use crate::providers::adapter::adapter_for;
 use crate::providers::chat::embeddings::EmbeddingsRequest;
 use crate::providers::openai_compat::request as openai_request;
 use crate::providers::usage::{OpenAiUsage, Usage};
-use crate::providers::Target;
 use crate::runtime::http::{send, SendFailure};
 use crate::runtime::now_ms;
 use crate::store::records::WorkspaceConfig;
@@ -99,22 +98,17 @@ async fn provider(
     // The embeddings model is called on the key's behalf: its policy applies.
     policy.check_model(&p.id, resolved.model_id).map_err(|e| e.message)?;
     // `alephant-embeddings-key` names one of the workspace's provider keys, or is a key itself.
-    let named = options.embeddings_key.as_deref().and_then(|k| workspace.credentials.iter().find(|c| c.id == k && c.provider == p.id));
+    let named = options.embeddings_key.as_deref().and_then(|k| workspace.credential(&p.id, Some(k)).ok().flatten());
     let credential = named.or_else(|| workspace.credential_for(&p.id));
-    let raw = options.embeddings_key.as_deref().filter(|_| named.is_none());
-    let secret = raw.or_else(|| credential.and_then(|c| c.secret.as_deref()));
-    if secret.is_none() && p.needs_key() {
+    let mut target = crate::store::records::target(p, resolved.model_id, credential, now_ms());
+    if named.is_none() {
+        if let Some(raw) = options.embeddings_key.as_deref() {
+            target.secret = Some(raw);
+        }
+    }
+    if target.secret.is_none() && p.needs_key() {
         return Err(format!("no key for embeddings provider '{}'", p.id));
     }
-    let null = serde_json::Value::Null;
-    let target = Target {
-        provider: p,
-        model_id: resolved.model_id,
-        base_url: credential.and_then(|c| c.base_url.as_deref()).unwrap_or(&p.base_url),
-        secret,
-        config: credential.map_or(&null, |c| &c.config),
-        now_ms: now_ms(),
-    };
     let failed = |f: SendFailure| match f {
         SendFailure::Timeout => format!("{} embeddings took over {timeout_ms} ms", p.id),
         SendFailure::Network(_) => format!("{} embeddings unreachable", p.id),

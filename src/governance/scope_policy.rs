@@ -276,19 +276,7 @@ mod tests {
     use serde_json::json;
 
     fn principal(policy: Value) -> Principal {
-        Principal {
-            key_id: "vk_1".into(),
-            workspace_id: "ws_1".into(),
-            key_name: String::new(),
-            agent_id: Some("ag_1".into()),
-            department: Some("research".into()),
-            allowed_models: None,
-            allowed_providers: None,
-            rate_limit: None,
-            policy,
-            expires_at: None,
-            revoked_at: None,
-        }
+        Principal { agent_id: Some("ag_1".into()), department: Some("research".into()), ..crate::testkit::principal(policy) }
     }
 
     fn policy(v: Value) -> ScopePolicy {

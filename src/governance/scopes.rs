@@ -179,17 +179,9 @@ mod tests {
 
     fn principal() -> Principal {
         Principal {
-            key_id: "vk_1".into(),
-            workspace_id: "ws_1".into(),
-            key_name: String::new(),
             agent_id: Some("ag_1".into()),
-            department: None,
-            allowed_models: None,
-            allowed_providers: None,
             rate_limit: Some("20;w=60,1000;w=60;u=tokens,5;w=1;s=user".into()),
-            policy: json!({"max_concurrency": 3}),
-            expires_at: None,
-            revoked_at: None,
+            ..crate::testkit::principal(json!({"max_concurrency": 3}))
         }
     }
 

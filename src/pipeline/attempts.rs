@@ -14,6 +14,7 @@
 
 use super::context::RequestContext;
 use super::dispatch::send_attempt;
+use super::plan::{self, Step};
 use super::resolve::{self, Selected};
 use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::core::endpoint::Endpoint;
@@ -30,32 +31,17 @@ use crate::providers::serving::{serving, Serving};
 use crate::providers::stream_transform::StreamTransform;
 use crate::providers::translate::{ObservingStream, TranslatingStream};
 use crate::providers::{sse, upstream_error, Target};
-use crate::routing::config::{HealthPolicy, RetryPolicy};
-use crate::routing::{health, health_client, retry};
+use crate::routing::{health, health_client};
 use crate::runtime::http::UpstreamResponse;
 use crate::runtime::now_ms;
 use crate::runtime::stream_pipe::{read_first, FirstChunk};
 use crate::store::records::WorkspaceConfig;
 use crate::util::json_object::JsonObject;
 use futures::future::{select, Either};
-use serde_json::{Map, Value};
 use std::time::Duration;
 use worker::Delay;
 
-/// One target to try: `provider/model`, maybe a provider key, parameter overrides.
-#[derive(Debug, Clone)]
-pub struct Candidate {
-    pub qualified: String,
-    pub provider_key: Option<String>,
-    pub params: Map<String, Value>,
-}
-
-pub struct Resilience {
-    pub retry: RetryPolicy,
-    pub health: HealthPolicy,
-    pub attempt_timeout_ms: u64,
-    pub deadline_ms: u64,
-}
+pub use super::plan::{Candidate, Resilience};
 
 /// What a successful attempt produced and how stage 6 must answer it.
 pub enum Answer {
@@ -91,11 +77,6 @@ async fn sleep(ms: u64) {
     if ms > 0 {
         Delay::from(Duration::from_millis(ms)).await;
     }
-}
-
-/// Whether a failure is worth another try (here or at the next target).
-fn retryable(e: &GatewayError, policy: &RetryPolicy) -> bool {
-    e.from_upstream && (e.code.is_transport_failure() || policy.retries_status(e.status))
 }
 
 pub async fn run(
@@ -142,35 +123,28 @@ pub async fn run(
                     health_client::record(&req.workspace.workspace_id, &health_key, health::Outcome::Success, &resilience.health, now_ms());
                     return Ok(Attempted { answer, model: selected.resolved.model.cloned() });
                 }
-                Err(e) if !e.from_upstream && e.status == 400 => {
-                    // The gateway could not express the request for this target.
-                    last = Some(e);
-                    break;
-                }
-                Err(e) if !retryable(&e, &resilience.retry) => {
-                    if e.from_upstream && (e.status == 401 || e.status == 403) {
-                        // A credential problem is this target's, not the request's.
-                        health_client::record(&req.workspace.workspace_id, &health_key, health::Outcome::Failure, &resilience.health, now_ms());
-                        last = Some(e);
-                        break;
-                    }
-                    return Err(e);
-                }
                 Err(e) => {
-                    let outcome = if e.status == 429 {
-                        health::Outcome::RateLimited { retry_after_ms: e.retry_after.map(|s| s * 1000) }
-                    } else {
-                        health::Outcome::Failure
+                    let step = plan::next_step(&e, &resilience.retry, try_number, jitter());
+                    let health = match &step {
+                        Step::Retry { health, .. } | Step::NextTarget { health: Some(health) } => Some(*health),
+                        _ => None,
                     };
-                    health_client::record(&req.workspace.workspace_id, &health_key, outcome, &resilience.health, now_ms());
-                    let retry_after_ms = e.retry_after.map(|s| s * 1000);
-                    last = Some(e);
-                    if try_number < resilience.retry.attempts {
-                        let wait = retry::backoff_ms(&resilience.retry, try_number, retry_after_ms, jitter());
-                        if now_ms() + wait >= deadline {
+                    if let Some(outcome) = health {
+                        health_client::record(&req.workspace.workspace_id, &health_key, outcome, &resilience.health, now_ms());
+                    }
+                    match step {
+                        Step::Stop => return Err(e),
+                        Step::NextTarget { .. } => {
+                            last = Some(e);
                             break;
                         }
-                        sleep(wait).await;
+                        Step::Retry { wait_ms, .. } => {
+                            last = Some(e);
+                            if now_ms() + wait_ms >= deadline {
+                                break;
+                            }
+                            sleep(wait_ms).await;
+                        }
                     }
                 }
             }
@@ -195,15 +169,7 @@ async fn attempt(
     candidate: &Candidate,
     timeout_ms: u64,
 ) -> GatewayResult<Answer> {
-    let null = Value::Null;
-    let target = Target {
-        provider: selected.resolved.provider,
-        model_id: selected.resolved.model_id,
-        base_url: selected.base_url,
-        secret: selected.secret(),
-        config: selected.credential.map_or(&null, |c| &c.config),
-        now_ms: now_ms(),
-    };
+    let target = selected.target(now_ms());
     let body = body_for(req.body, candidate)?;
     let endpoint = rc.endpoint.clone();
     let started = now_ms();

@@ -36,6 +36,7 @@ pub mod body;
 pub mod context;
 pub mod intake;
 pub mod models;
+pub mod plan;
 pub mod prompt;
 pub mod resolve;
 

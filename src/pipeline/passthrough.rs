@@ -24,7 +24,7 @@ use crate::providers::openai_compat::stream::StreamObserver;
 use crate::providers::sse;
 use crate::providers::stream_transform::StreamTransform;
 use crate::providers::translate::ObservingStream;
-use crate::providers::{auth, bedrock, upstream_error, usage, Target, UpstreamRequest};
+use crate::providers::{auth, bedrock, upstream_error, usage, UpstreamRequest};
 use crate::runtime::config::Config;
 use crate::runtime::http::{self, ErrorShape, UpstreamResponse};
 use crate::runtime::now_ms;
@@ -184,16 +184,8 @@ async fn run(
         .then(|| format!("{}/{}", spec.id, model.as_deref().unwrap_or("?")));
     super::unified::govern(env, rc, &principal, &policy, &workspace, &headers, &est, unpriced.as_deref()).await?;
 
-    let null = serde_json::Value::Null;
-    let base = credential.and_then(|c| c.base_url.as_deref()).unwrap_or(&spec.base_url);
-    let target = Target {
-        provider: spec,
-        model_id: model.as_deref().unwrap_or(""),
-        base_url: base,
-        secret: credential.and_then(|c| c.secret.as_deref()),
-        config: credential.map_or(&null, |c| &c.config),
-        now_ms: now_ms(),
-    };
+    let target = crate::store::records::target(spec, model.as_deref().unwrap_or(""), credential, now_ms());
+    let base = target.base_url;
     let mut upstream = UpstreamRequest {
         method,
         url: format!("{}{}{}", spec.passthrough_root(base), path, query),

@@ -6,6 +6,7 @@ use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::core::endpoint::Endpoint;
 use crate::catalog::resolve::{resolve, Resolved};
 use crate::catalog::Catalog;
+use crate::providers::Target;
 use crate::governance::scope_policy::EffectivePolicy;
 use crate::store::records::{ProviderCredential, WorkspaceConfig, UNDECRYPTABLE};
 
@@ -13,14 +14,19 @@ use crate::store::records::{ProviderCredential, WorkspaceConfig, UNDECRYPTABLE};
 pub struct Selected<'a> {
     pub resolved: Resolved<'a>,
     pub credential: Option<&'a ProviderCredential>,
-    pub base_url: &'a str,
 }
 
-impl Selected<'_> {
-    pub fn secret(&self) -> Option<&str> {
+impl<'a> Selected<'a> {
+    pub fn secret(&self) -> Option<&'a str> {
         self.credential.and_then(|c| c.secret.as_deref())
     }
+
+    /// Where an attempt goes: this provider and model, with this credential.
+    pub fn target(&self, now_ms: u64) -> Target<'a> {
+        crate::store::records::target(self.resolved.provider, self.resolved.model_id, self.credential, now_ms)
+    }
 }
+
 
 pub fn select<'a>(
     catalog: &'a Catalog,
@@ -63,15 +69,12 @@ fn finish<'a>(
     }
     policy.check_model(&provider.id, resolved.model_id)?;
 
-    let credential = match provider_key {
-        Some(id) => Some(workspace.credentials.iter().find(|c| c.id == id && c.provider == provider.id).ok_or_else(|| {
-            GatewayError::invalid_request(
-                ErrorCode::ProviderNotConfigured,
-                format!("The provider key '{id}' for '{}' is missing or disabled.", provider.id),
-            )
-        })?),
-        None => workspace.credential_for(&provider.id),
-    };
+    let credential = workspace.credential(&provider.id, provider_key).map_err(|()| {
+        GatewayError::invalid_request(
+            ErrorCode::ProviderNotConfigured,
+            format!("The provider key '{}' for '{}' is missing or disabled.", provider_key.unwrap_or_default(), provider.id),
+        )
+    })?;
     if credential.is_none() && provider.needs_key() {
         return Err(GatewayError::invalid_request(
             ErrorCode::ProviderNotConfigured,
@@ -95,8 +98,7 @@ fn finish<'a>(
             ),
         ));
     }
-    let base_url = credential.and_then(|c| c.base_url.as_deref()).unwrap_or(&provider.base_url);
-    Ok(Selected { resolved, credential, base_url })
+    Ok(Selected { resolved, credential })
 }
 
 #[cfg(test)]
@@ -104,39 +106,15 @@ mod tests {
     use super::*;
     use crate::auth::principal::Principal;
     use crate::catalog::catalog;
+    use crate::testkit;
 
     fn principal() -> Principal {
-        Principal {
-            key_id: "vk_1".into(),
-            workspace_id: "ws_1".into(),
-            key_name: String::new(),
-            agent_id: None,
-            department: None,
-            allowed_models: None,
-            allowed_providers: None,
-            rate_limit: None,
-            policy: serde_json::json!({}),
-            expires_at: None,
-            revoked_at: None,
-        }
+        testkit::principal(serde_json::json!({}))
     }
 
     fn workspace(secret: &str, base_url: Option<&str>) -> WorkspaceConfig {
-        WorkspaceConfig {
-            workspace_id: "ws_1".into(),
-            credentials: vec![ProviderCredential {
-                id: "pk_1".into(),
-                provider: "openai".into(),
-                name: String::new(),
-                secret: Some(secret.into()),
-                base_url: base_url.map(str::to_string),
-                config: serde_json::json!({}),
-            }],
-            custom_providers: vec![],
-            policies: vec![],
-            budgets: vec![],
-            cache_generation: 0,
-        }
+        let credential = ProviderCredential { secret: Some(secret.into()), base_url: base_url.map(str::to_string), ..testkit::credential() };
+        WorkspaceConfig { credentials: vec![credential], ..testkit::workspace() }
     }
 
     #[test]
@@ -145,10 +123,10 @@ mod tests {
         let s = select(catalog(), &ws, &EffectivePolicy::of_key(&principal()), &Endpoint::ChatCompletions, "gpt-4o").unwrap();
         assert_eq!(s.resolved.provider.id, "openai");
         assert_eq!(s.secret(), Some("sk-1"));
-        assert_eq!(s.base_url, "http://127.0.0.1:9/v1");
+        assert_eq!(s.target(0).base_url, "http://127.0.0.1:9/v1");
         let ws = workspace("sk-1", None);
         let s = select(catalog(), &ws, &EffectivePolicy::of_key(&principal()), &Endpoint::ChatCompletions, "gpt-4o").unwrap();
-        assert_eq!(s.base_url, "https://api.openai.com/v1");
+        assert_eq!(s.target(0).base_url, "https://api.openai.com/v1");
     }
 
     #[test]
@@ -163,7 +141,7 @@ mod tests {
         let ws = workspace("sk-1", None);
         let s = select(catalog(), &ws, &EffectivePolicy::of_key(&principal()), &Endpoint::ChatCompletions, "ollama/llama3").unwrap();
         assert!(s.credential.is_none());
-        assert_eq!(s.base_url, "http://localhost:11434/v1");
+        assert_eq!(s.target(0).base_url, "http://localhost:11434/v1");
     }
 
     #[test]

@@ -6,12 +6,13 @@
 //! (`model: "auto"` in the default workspace), or from the model name
 //! alone; `attempts` then tries them with retries and fallback.
 
-use super::attempts::{self, Answer, Attempted, Candidate, Resilience};
+use super::attempts::{self, Answer, Attempted};
+use super::plan::{self, Candidate, Defaults, Resilience};
 use super::context::RequestContext;
 use super::respond::{cached_answer, composed_answer, fail, json_answer, keep_openai, stream_answer, JsonConversion};
 use super::start::intake;
 use super::{authenticate, body, cache, models, prompt, resolve};
-use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use crate::core::error::{ErrorCode, GatewayError, GatewayResult};
 use crate::core::headers::{forward_on_unified, FORCED_ROUTING, RATELIMIT_POLICY};
 use crate::core::endpoint::Endpoint;
 use crate::auth::principal::Principal;
@@ -20,16 +21,14 @@ use crate::governance::scope_policy::EffectivePolicy;
 use crate::governance::scopes::{Estimates, Subject};
 use crate::governance::{admission, estimate, rate_limit, token_cap};
 use crate::util::json_object::JsonObject;
-use crate::routing::config::{RetryPolicy, RouterConfig, Target};
+use crate::routing::config::Target as RouterTarget;
 use crate::routing::facts::RequestFacts;
-use crate::routing::plan::{plan, PlanError};
-use crate::routing::{health, health_client, zero_config};
+use crate::routing::{health_client, zero_config};
 use crate::runtime::config::{secret, test_hooks, Config};
 use crate::runtime::http::{self, ErrorShape};
 use crate::runtime::now_ms;
 use crate::store::records::{BudgetRow, WorkspaceConfig};
 use crate::store::{config as store, prompts, routers};
-use serde_json::Map;
 use worker::{Context, Env, Request, Response};
 
 const SSE: &str = "text/event-stream; charset=utf-8";
@@ -64,21 +63,62 @@ async fn run(
     headers: Vec<(String, String)>,
     router: Option<String>,
 ) -> GatewayResult<Ran> {
+    // 1 authenticate
     let principal = authenticate::authenticate(req, env, cfg, rc, None).await?;
     let wanted_prompt = prompt::requested(&headers, &rc.endpoint)?;
     let bytes = http::read_body(req, cfg.max_body_bytes).await?;
-    if rc.archive.request {
-        rc.request_body = Some(bytes.clone());
-    }
-    let mut object = body::parse_object(&bytes)?;
-    let (mut body_len, images) = (bytes.len(), estimate::image_parts(&bytes));
-    drop(bytes);
     let workspace = store::workspace_config(env, cfg, &principal.workspace_id, rc.started_ms).await?;
     let policy = workspace.effective_policy(&principal);
     policy.check_headers(&headers)?;
-    // The rendered body is the request from here on: model, caps, estimates, cache key.
+    // 1b prompt, and the body as the request from here on
+    let incoming = read_request(env, cfg, rc, &policy, &workspace.workspace_id, bytes, wanted_prompt).await?;
+    // 2 resolve: the targets, in order, each allowed by the key's policy
+    let routed = route(env, cfg, rc, &principal, &workspace, &policy, &headers, &incoming.parsed, router).await?;
+    // 3 govern: limits, concurrency and budgets, for the dearest planned target
+    let models: Vec<ModelSpec> = routed.candidates.iter().filter_map(|c| resolve_model(&workspace, &c.qualified)).collect();
+    let max_tokens = estimate::requested_max_tokens(&incoming.parsed.object);
+    let est = estimate::estimate(incoming.body_len, incoming.images, max_tokens, &models.iter().collect::<Vec<_>>());
+    let unpriced = routed.candidates.iter().find(|c| !resolve_model(&workspace, &c.qualified).is_some_and(|m| m.is_priced()));
+    govern(env, rc, &principal, &policy, &workspace, &headers, &est, unpriced.map(|c| c.qualified.as_str())).await?;
+    // 4 cache
+    let body = &incoming.parsed.object;
+    let lookup = cache::Lookup { env, cfg, workspace: &workspace, policy: &policy, headers: &headers, body, target: &routed.cache_target };
+    if let Some(hit) = cache::lookup(rc, &lookup).await? {
+        return Ok(Ran::Cached(hit));
+    }
+    // 5 dispatch (and 6 respond, by the caller)
+    let forwarded: Vec<(String, String)> = headers.into_iter().filter(|(k, _)| forward_on_unified(k)).collect();
+    let request = attempts::Request { policy: &policy, workspace: &workspace, body, forwarded: &forwarded };
+    attempts::run(rc, &request, &routed.candidates, &routed.resilience).await.map(Ran::Upstream)
+}
+
+/// The request body as read and rendered: what every later stage decides on.
+struct Incoming {
+    parsed: body::ParsedBody,
+    /// Bytes of the (rendered) request and its image parts, for estimates.
+    body_len: usize,
+    images: u64,
+}
+
+/// Stage 1b and the body checks: a stored prompt rendered into the body,
+/// its shape checked for the endpoint, the model read, the `max_tokens` cap
+/// applied. Keeps the client's bytes for the archive.
+async fn read_request(
+    env: &Env,
+    cfg: &Config,
+    rc: &mut RequestContext,
+    policy: &EffectivePolicy,
+    workspace_id: &str,
+    bytes: Vec<u8>,
+    wanted_prompt: Option<crate::prompts::PromptRef>,
+) -> GatewayResult<Incoming> {
+    let mut object = body::parse_object(&bytes)?;
+    let (mut body_len, images) = (bytes.len(), estimate::image_parts(&bytes));
+    if rc.archive.request {
+        rc.request_body = Some(bytes);
+    }
     if let Some(wanted) = wanted_prompt {
-        let stored = prompts::prompt(env, cfg, &principal.workspace_id, &wanted, rc.started_ms).await?;
+        let stored = prompts::prompt(env, cfg, workspace_id, &wanted, rc.started_ms).await?;
         rc.prompt = Some((stored.id.clone(), stored.version));
         prompt::apply(&mut object, &stored.id, stored.version, &stored.template)?;
         body_len = object.to_vec().len();
@@ -90,87 +130,68 @@ async fn run(
         rc.meta.user_id = parsed.user.clone();
     }
     if rc.endpoint.generates() {
-        cap_tokens(rc, &policy, &mut parsed.object, token_cap::Site::top(rc.endpoint.max_tokens_field()))?;
+        cap_tokens(rc, policy, &mut parsed.object, token_cap::Site::top(rc.endpoint.max_tokens_field()))?;
     }
+    Ok(Incoming { parsed, body_len, images })
+}
 
+/// Stage 2's outcome: what to try, how hard, and what the cache keys on.
+struct Routed {
+    candidates: Vec<Candidate>,
+    resilience: Resilience,
+    cache_target: String,
+}
+
+/// Stage 2: the request's targets from a router (named in the path or as
+/// `model: "router/<id>"`), the zero-config route (`auto` in the default
+/// workspace) or the model name; forced routing; the key's policy over
+/// every target, before any cache lookup.
+#[allow(clippy::too_many_arguments)]
+async fn route(
+    env: &Env,
+    cfg: &Config,
+    rc: &mut RequestContext,
+    principal: &Principal,
+    workspace: &WorkspaceConfig,
+    policy: &EffectivePolicy,
+    headers: &[(String, String)],
+    parsed: &body::ParsedBody,
+    router: Option<String>,
+) -> GatewayResult<Routed> {
+    let defaults = Defaults { retries: cfg.default_retries, attempt_timeout_ms: cfg.upstream_timeout_ms, deadline_ms: cfg.request_deadline_ms };
+    let facts = RequestFacts { meta: &rc.meta, principal, model: &parsed.model, body: &parsed.object };
+    let now = now_ms();
+    let available = |t: &RouterTarget| health_client::available(&workspace.workspace_id, &plan::health_key(workspace, t), now);
+    let mut random = || js_sys::Math::random();
     let router_name = router.or_else(|| parsed.model.strip_prefix("router/").map(str::to_string));
-    // What the cache keys on besides the body: the router (and its version), else the target.
-    let mut cache_target = None;
-    let (candidates, resilience) = if let Some(name) = router_name {
+    let (candidates, resilience, router_key, router_id) = if let Some(name) = router_name {
         let stored = routers::router(env, cfg, &principal.workspace_id, &name, rc.started_ms).await?;
-        rc.router_id = Some(stored.id.clone());
-        cache_target = Some(format!("router:{}@{}", stored.id, stored.version));
-        let facts = RequestFacts { meta: &rc.meta, principal: &principal, model: &parsed.model, body: &parsed.object };
-        planned(&stored.config, &facts, &workspace, cfg)?
+        let candidates = plan::router_candidates(&stored.config, &facts, &available, &mut random)?;
+        let key = format!("router:{}@{}", stored.id, stored.version);
+        (candidates, Resilience::of_router(&stored.config, defaults), Some(key), Some(stored.id.clone()))
     } else if workspace.workspace_id == zero_config::DEFAULT_WORKSPACE && parsed.model == zero_config::AUTO_MODEL {
         let providers = secret(env, "GATEWAY_PROVIDERS");
-        let weights = secret(env, "GATEWAY_WEIGHTS");
-        let config = zero_config::default_router(providers.as_deref(), weights.as_deref())
-            .map_err(|why| GatewayError::new(500, crate::core::error::ErrorType::ApiError, ErrorCode::GatewayMisconfigured, why))?
-            .ok_or_else(|| {
-                GatewayError::invalid_request(
-                    ErrorCode::NoDefaultRoute,
-                    "'auto' needs a default route: set GATEWAY_PROVIDERS (e.g. \"openai:gpt-4o-mini,anthropic:claude-haiku-4-5\").",
-                )
-                .with_param("model")
-            })?;
-        rc.router_id = Some("default".into());
-        cache_target = Some(format!("router:default@{}", providers.as_deref().unwrap_or_default()));
-        let facts = RequestFacts { meta: &rc.meta, principal: &principal, model: &parsed.model, body: &parsed.object };
-        planned(&config, &facts, &workspace, cfg)?
+        let config = plan::default_router(providers.as_deref(), secret(env, "GATEWAY_WEIGHTS").as_deref())?;
+        let candidates = plan::router_candidates(&config, &facts, &available, &mut random)?;
+        let key = format!("router:default@{}", providers.as_deref().unwrap_or_default());
+        (candidates, Resilience::of_router(&config, defaults), Some(key), Some("default".to_string()))
     } else {
         // One target from the model name: checked now, so a bad name or a
         // missing key is the request's error, not a failed attempt.
-        let selected = resolve::select(catalog(), &workspace, &policy, &rc.endpoint, &parsed.model)?;
-        let candidate = Candidate {
-            qualified: selected.resolved.qualified(),
-            provider_key: selected.credential.map(|c| c.id.clone()),
-            params: Map::new(),
-        };
-        let resilience = Resilience {
-            retry: RetryPolicy { attempts: cfg.default_retries, ..RetryPolicy::default() },
-            health: Default::default(),
-            attempt_timeout_ms: cfg.upstream_timeout_ms,
-            deadline_ms: cfg.request_deadline_ms,
-        };
-        (vec![candidate], resilience)
+        let selected = resolve::select(catalog(), workspace, policy, &rc.endpoint, &parsed.model)?;
+        let candidate = Candidate::of(selected.resolved.qualified(), selected.credential.map(|c| c.id.clone()));
+        (vec![candidate], Resilience::plain(defaults), None, None)
     };
-    if headers.iter().any(|(k, _)| k == FORCED_ROUTING) {
-        cache_target = None;
+    rc.router_id = router_id;
+    let forcing = headers.iter().find(|(k, _)| k == FORCED_ROUTING).map(|(_, v)| v.as_str());
+    let candidates = plan::forced(forcing, policy, candidates)?;
+    let (candidates, dropped) = plan::permitted(policy, workspace, candidates)?;
+    if let Some((p, m)) = candidates.first().map(Candidate::split) {
+        rc.provider = Some(p.to_string());
+        rc.model = Some(m.to_string());
     }
-    let candidates = forced(&headers, &policy, candidates)?;
-    // Every planned target is checked against the key's policy before the
-    // cache is asked: a key that may use none of them gets no cached answer.
-    let (candidates, dropped) = permitted(&policy, &workspace, candidates)?;
-    if dropped {
-        // Key the cache on the targets this key may use, not the whole router.
-        cache_target = None;
-    }
-    if let Some(first) = candidates.first() {
-        if let Some((p, m)) = first.qualified.split_once('/') {
-            rc.provider = Some(p.to_string());
-            rc.model = Some(m.to_string());
-        }
-    }
-    // Stage 3: limits, concurrency and budgets, for the dearest planned target.
-    let models: Vec<ModelSpec> = candidates
-        .iter()
-        .filter_map(|c| resolve_model(&workspace, &c.qualified))
-        .collect();
-    let est = estimate::estimate(body_len, images, estimate::requested_max_tokens(&parsed.object), &models.iter().collect::<Vec<_>>());
-    let unpriced = candidates.iter().find(|c| !resolve_model(&workspace, &c.qualified).is_some_and(|m| m.is_priced()));
-    govern(env, rc, &principal, &policy, &workspace, &headers, &est, unpriced.map(|c| c.qualified.as_str())).await?;
-
-    // Stage 4: the cache.
-    let target = cache_target.or_else(|| candidates.first().map(|c| c.qualified.clone())).unwrap_or_default();
-    let lookup = cache::Lookup { env, cfg, workspace: &workspace, policy: &policy, headers: &headers, body: &parsed.object, target: &target };
-    if let Some(hit) = cache::lookup(rc, &lookup).await? {
-        return Ok(Ran::Cached(hit));
-    }
-
-    let forwarded: Vec<(String, String)> = headers.into_iter().filter(|(k, _)| forward_on_unified(k)).collect();
-    let request = attempts::Request { policy: &policy, workspace: &workspace, body: &parsed.object, forwarded: &forwarded };
-    attempts::run(rc, &request, &candidates, &resilience).await.map(Ran::Upstream)
+    let cache_target = plan::cache_target(router_key.as_deref(), forcing.is_some(), dropped, &candidates);
+    Ok(Routed { candidates, resilience, cache_target })
 }
 
 /// The catalog entry of `provider/model`, for estimates.
@@ -194,34 +215,6 @@ pub fn cap_tokens(
         }
     }
     Ok(capped)
-}
-
-/// The candidates the key's policy allows; refused (403, the first
-/// denial) when it allows none. `true` when some were left out.
-fn permitted(policy: &EffectivePolicy, workspace: &WorkspaceConfig, candidates: Vec<Candidate>) -> GatewayResult<(Vec<Candidate>, bool)> {
-    let mut denial = None;
-    let total = candidates.len();
-    let allowed: Vec<Candidate> = candidates
-        .into_iter()
-        .filter(|c| match crate::catalog::resolve::resolve(catalog(), &workspace.custom_providers, &c.qualified) {
-            Ok(r) => match policy.check_model(&r.provider.id, r.model_id) {
-                Ok(()) => true,
-                Err(e) => {
-                    denial.get_or_insert(e);
-                    false
-                }
-            },
-            // An unknown target is the attempt loop's to skip, with its own error.
-            Err(_) => true,
-        })
-        .collect();
-    match denial {
-        Some(e) if allowed.is_empty() => Err(e),
-        _ => {
-            let dropped = allowed.len() < total;
-            Ok((allowed, dropped))
-        }
-    }
 }
 
 /// Stage 3: the request admitted by every limit scope it falls under.
@@ -277,81 +270,6 @@ pub async fn govern(
             Err(r.error)
         }
     }
-}
-
-/// The health key a router target will be tracked under.
-fn health_key(workspace: &WorkspaceConfig, t: &Target) -> String {
-    let provider = workspace
-        .custom_providers
-        .iter()
-        .find(|p| p.answers_to(&t.provider))
-        .or_else(|| catalog().provider(&t.provider))
-        .map_or(t.provider.as_str(), |p| p.id.as_str());
-    let credential = t.provider_key.as_deref().or_else(|| workspace.credential_for(provider).map(|c| c.id.as_str()));
-    health::key(provider, &t.model, credential)
-}
-
-/// A router's targets in the order this request tries them.
-fn planned(
-    config: &RouterConfig,
-    facts: &RequestFacts,
-    workspace: &WorkspaceConfig,
-    cfg: &Config,
-) -> GatewayResult<(Vec<Candidate>, Resilience)> {
-    let now = now_ms();
-    let available = |t: &Target| health_client::available(&workspace.workspace_id, &health_key(workspace, t), now);
-    let targets = plan(&config.root, facts, &available, &mut || js_sys::Math::random()).map_err(|e| match e {
-        PlanError::NoRoute => GatewayError::invalid_request(
-            ErrorCode::NoRoute,
-            "No rule of this router matches the request, and it has no 'else'.",
-        ),
-    })?;
-    let candidates = targets
-        .into_iter()
-        .map(|t| Candidate { qualified: t.qualified(), provider_key: t.provider_key, params: t.params })
-        .collect();
-    let resilience = Resilience {
-        retry: config.retry.clone(),
-        health: config.health.clone(),
-        attempt_timeout_ms: config.timeout_ms.unwrap_or(cfg.upstream_timeout_ms),
-        deadline_ms: config.deadline_ms.unwrap_or(cfg.request_deadline_ms),
-    };
-    Ok((candidates, resilience))
-}
-
-/// `alephant-forced-routing: <provider>[/<model>]` keeps only that target,
-/// for controlled tests — where the key's policy allows it.
-fn forced(headers: &[(String, String)], policy: &EffectivePolicy, candidates: Vec<Candidate>) -> GatewayResult<Vec<Candidate>> {
-    let Some(wanted) = headers.iter().find(|(k, _)| k == FORCED_ROUTING).map(|(_, v)| v.trim().to_string()) else {
-        return Ok(candidates);
-    };
-    if !policy.may_force_routing() {
-        return Err(GatewayError::forbidden(
-            ErrorCode::ForcedRoutingNotAllowed,
-            "This key may not use alephant-forced-routing (its policy needs \"allow_forced_routing\": true).",
-        ));
-    }
-    let (provider, model) = match wanted.split_once('/') {
-        Some((p, m)) => (p.to_string(), Some(m.to_string())),
-        None => (wanted.clone(), None),
-    };
-    let provider = catalog().provider(&provider).map_or(provider.clone(), |p| p.id.clone());
-    let matching: Vec<Candidate> = candidates
-        .iter()
-        .filter(|c| {
-            let (p, m) = c.qualified.split_once('/').unwrap_or((&c.qualified, ""));
-            p == provider && model.as_deref().is_none_or(|want| want == m)
-        })
-        .cloned()
-        .collect();
-    if !matching.is_empty() {
-        return Ok(matching);
-    }
-    // No planned target matches: force the provider with the request's own model.
-    let model = model
-        .or_else(|| candidates.first().and_then(|c| c.qualified.split_once('/').map(|(_, m)| m.to_string())))
-        .ok_or_else(|| GatewayError::invalid_request(ErrorCode::InvalidValue, "alephant-forced-routing names no model to use."))?;
-    Ok(vec![Candidate { qualified: format!("{provider}/{model}"), provider_key: None, params: Map::new() }])
 }
 
 /// Stage 6 for each kind of answer.

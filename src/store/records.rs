@@ -1,6 +1,8 @@
 //! Rows the hot path reads from D1, and what they become once checked.
 
 use crate::auth::principal::Principal;
+use crate::catalog::ProviderSpec;
+use crate::providers::Target;
 use crate::governance::scope_policy::{EffectivePolicy, ScopeKind, ScopePolicy};
 use serde::Deserialize;
 
@@ -45,6 +47,21 @@ impl std::fmt::Debug for ProviderCredential {
 
 pub use crate::governance::budget::BudgetRow;
 
+/// The one way a request's target is built from a provider, a model id and
+/// the credential chosen for it (its base URL overriding the catalog's):
+/// for attempts, native pass-through and the semantic cache's embeddings.
+pub fn target<'a>(provider: &'a ProviderSpec, model_id: &'a str, credential: Option<&'a ProviderCredential>, now_ms: u64) -> Target<'a> {
+    static NO_CONFIG: serde_json::Value = serde_json::Value::Null;
+    Target {
+        provider,
+        model_id,
+        base_url: credential.and_then(|c| c.base_url.as_deref()).unwrap_or(&provider.base_url),
+        secret: credential.and_then(|c| c.secret.as_deref()),
+        config: credential.map_or(&NO_CONFIG, |c| &c.config),
+        now_ms,
+    }
+}
+
 /// What a workspace's requests need besides the key: its provider
 /// credentials, the providers it registered itself, the policies of its
 /// scopes, its budgets and its cache generation.
@@ -88,6 +105,16 @@ impl WorkspaceConfig {
     /// The first enabled credential for a provider (rows come oldest first).
     pub fn credential_for(&self, provider: &str) -> Option<&ProviderCredential> {
         self.credentials.iter().find(|c| c.provider == provider)
+    }
+
+    /// The one credential choice: the provider key `named` (if it is one of
+    /// this provider's), else the workspace's first key for the provider.
+    /// `Err(())` when a name was given and matches none.
+    pub fn credential(&self, provider: &str, named: Option<&str>) -> Result<Option<&ProviderCredential>, ()> {
+        match named {
+            Some(id) => self.credentials.iter().find(|c| c.id == id && c.provider == provider).map(Some).ok_or(()),
+            None => Ok(self.credential_for(provider)),
+        }
     }
 
     pub fn has_provider(&self, provider: &str) -> bool {
