@@ -10,8 +10,8 @@ use alephant_gateway::auth::principal::Principal;
 use alephant_gateway::catalog::{self, catalog};
 use alephant_gateway::pipeline::context::{ClientMeta, RequestContext};
 use alephant_gateway::pipeline::{body, resolve};
-use alephant_gateway::providers::openai_compat::request;
-use alephant_gateway::providers::openai_compat::stream::StreamObserver;
+use alephant_gateway::providers::upstream::openai_compat::request;
+use alephant_gateway::providers::upstream::openai_compat::stream::StreamObserver;
 use alephant_gateway::providers::{usage, Target};
 use alephant_gateway::store::records::{ProviderCredential, WorkspaceConfig};
 use std::hint::black_box;
@@ -171,8 +171,8 @@ fn main() {
 /// model goes through the same encoders).
 fn translation() {
     use alephant_gateway::providers::adapter::ChatAdapter;
-    use alephant_gateway::providers::anthropic::Anthropic;
-    use alephant_gateway::providers::client_format::{self, ClientFormat};
+    use alephant_gateway::providers::upstream::anthropic::Anthropic;
+    use alephant_gateway::providers::client::{self as client_format, ClientFormat};
     use alephant_gateway::providers::stream_transform::StreamTransform;
     use alephant_gateway::providers::translate::TranslatingStream;
 

@@ -13,7 +13,7 @@
 //! stream of the expected kind, and replay forwards what it cannot parse
 //! rather than failing a request that the client would otherwise get.
 
-use crate::providers::openai_format::response::usage_json;
+use crate::providers::client::chat::response::usage_json;
 use crate::providers::sse;
 use crate::core::usage::Usage;
 use serde_json::{json, Map, Value};
@@ -330,7 +330,7 @@ pub fn json_to_events(kind: AnswerKind, json: &str) -> Option<Vec<String>> {
 /// `data: <event>\n\n` per event, then `data: [DONE]\n\n`. The usage chunk (a chunk with
 /// empty `choices` and a `usage` object) is sent only when `include_usage`; when the
 /// client asked for usage and the stored events have none but `usage` is given, one is
-/// appended (shape from `crate::providers::openai_format::response::usage_json`).
+/// appended (shape from `crate::providers::client::chat::response::usage_json`).
 /// When usage is not wanted, also drop any `"usage"` key from the other chunks.
 pub fn replay(kind: AnswerKind, events: &[String], include_usage: bool, usage: Option<&Usage>) -> Vec<u8> {
     let mut out = Vec::new();

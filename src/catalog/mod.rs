@@ -25,6 +25,32 @@ pub enum AdapterKind {
     Azure,
 }
 
+impl AdapterKind {
+    /// Every wire format: the registration list that `providers::adapter`,
+    /// `providers::native_paths` and `schema/provider.schema.json` are
+    /// checked against (a new format fails their tests until each knows it).
+    pub const ALL: [AdapterKind; 6] =
+        [AdapterKind::Openai, AdapterKind::Anthropic, AdapterKind::Gemini, AdapterKind::Bedrock, AdapterKind::Cohere, AdapterKind::Azure];
+
+    /// The name providers/*.json use for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AdapterKind::Openai => "openai",
+            AdapterKind::Anthropic => "anthropic",
+            AdapterKind::Gemini => "gemini",
+            AdapterKind::Bedrock => "bedrock",
+            AdapterKind::Cohere => "cohere",
+            AdapterKind::Azure => "azure",
+        }
+    }
+
+    /// Whether the gateway forwards this format as the client sent it
+    /// (OpenAI's) rather than translating through an adapter.
+    pub fn speaks_openai(self) -> bool {
+        matches!(self, AdapterKind::Openai | AdapterKind::Azure)
+    }
+}
+
 /// How the provider credential travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

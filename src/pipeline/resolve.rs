@@ -69,7 +69,7 @@ fn finish<'a>(
     }
     policy.check_model(&provider.id, resolved.model_id)?;
 
-    let credential = workspace.credential(&provider.id, provider_key).map_err(|()| {
+    let credential = workspace.credential(&provider.id, provider_key).map_err(|_| {
         GatewayError::invalid_request(
             ErrorCode::ProviderNotConfigured,
             format!("The provider key '{}' for '{}' is missing or disabled.", provider_key.unwrap_or_default(), provider.id),

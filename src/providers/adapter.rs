@@ -2,10 +2,13 @@
 //! that picks one by the catalog's `adapter` kind.
 //!
 //! Adding a provider with a new wire format is one folder under
-//! `providers/` implementing `ChatAdapter`, plus one line in `adapter_for`.
+//! `providers/upstream/` implementing `ChatAdapter`, its variant in
+//! `catalog::AdapterKind` (and `AdapterKind::ALL`), and its arm in
+//! `adapter_for`; the tests below fail until the schema and this registry
+//! agree with that list.
 
-use super::chat::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
-use super::chat::{ChatRequest, ChatResponse, StreamEvent};
+use super::model::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
+use super::model::{ChatRequest, ChatResponse, StreamEvent};
 use super::{upstream_error, Target, UpstreamRequest};
 use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::catalog::AdapterKind;
@@ -77,9 +80,30 @@ pub fn invalid_answer(provider: &str, what: impl std::fmt::Display) -> GatewayEr
 pub fn adapter_for(kind: AdapterKind) -> Option<&'static dyn ChatAdapter> {
     match kind {
         AdapterKind::Openai | AdapterKind::Azure => None,
-        AdapterKind::Anthropic => Some(&super::anthropic::Anthropic),
-        AdapterKind::Bedrock => Some(&super::bedrock::Bedrock),
-        AdapterKind::Cohere => Some(&super::cohere::Cohere),
-        AdapterKind::Gemini => Some(&super::gemini::Gemini),
+        AdapterKind::Anthropic => Some(&super::upstream::anthropic::Anthropic),
+        AdapterKind::Bedrock => Some(&super::upstream::bedrock::Bedrock),
+        AdapterKind::Cohere => Some(&super::upstream::cohere::Cohere),
+        AdapterKind::Gemini => Some(&super::upstream::gemini::Gemini),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_wire_format_is_registered_once_and_in_the_schema() {
+        let schema: serde_json::Value = serde_json::from_str(include_str!("../../schema/provider.schema.json")).unwrap();
+        let named: Vec<&str> = schema["properties"]["adapter"]["enum"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+        let mut listed: Vec<&str> = AdapterKind::ALL.iter().map(|k| k.name()).collect();
+        let mut in_schema = named.clone();
+        listed.sort();
+        in_schema.sort();
+        assert_eq!(listed, in_schema, "schema/provider.schema.json and AdapterKind::ALL disagree");
+        for kind in AdapterKind::ALL {
+            let parsed: AdapterKind = serde_json::from_value(serde_json::json!(kind.name())).unwrap();
+            assert_eq!(parsed, kind, "{}", kind.name());
+            assert_eq!(adapter_for(kind).is_none(), kind.speaks_openai(), "{}: a translated format needs an adapter", kind.name());
+        }
     }
 }

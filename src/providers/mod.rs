@@ -5,23 +5,15 @@
 //! `UpstreamRequest` with `fetch` and feeds the bytes back in.
 
 pub mod adapter;
-pub mod anthropic;
 pub mod auth;
-pub mod bedrock;
-pub mod chat;
-pub mod client_format;
-pub mod client_stream;
-pub mod cohere;
-pub mod gemini;
-pub mod messages_format;
+pub mod client;
+pub mod model;
 pub mod native_paths;
-pub mod openai_compat;
-pub mod openai_format;
-pub mod responses_format;
 pub mod serving;
 pub mod sse;
 pub mod stream_transform;
 pub mod translate;
+pub mod upstream;
 pub mod upstream_error;
 pub mod usage;
 

@@ -6,8 +6,8 @@
 //!   pass-through), decoded on the side only to learn usage.
 
 use super::adapter::StreamDecoder;
-use super::chat::StreamEvent;
-use super::client_stream::ClientStreamEncoder;
+use super::model::StreamEvent;
+use super::client::stream::ClientStreamEncoder;
 use super::stream_transform::{ChunkOut, StreamSummary, StreamTransform};
 use crate::core::error::GatewayError;
 
@@ -106,7 +106,7 @@ impl StreamTransform for ObservingStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::chat::FinishReason;
+    use crate::providers::model::FinishReason;
     use crate::core::usage::Usage;
 
     /// A decoder that turns each line into one text delta; "!" ends the stream.
@@ -130,7 +130,7 @@ mod tests {
 
     #[test]
     fn translation_summarises_and_encodes() {
-        let encoder = crate::providers::openai_format::chunks::ChunkEncoder::new("r", "m", 0, false);
+        let encoder = crate::providers::client::chat::chunks::ChunkEncoder::new("r", "m", 0, false);
         let mut t = TranslatingStream::new(Box::new(Lines), Box::new(encoder));
         let ChunkOut::Bytes(out) = t.push(b"hello\n.\nu\n!\n") else { panic!() };
         let text = String::from_utf8(out).unwrap();

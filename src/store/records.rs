@@ -47,6 +47,10 @@ impl std::fmt::Debug for ProviderCredential {
 
 pub use crate::governance::budget::BudgetRow;
 
+/// A request named a provider key the workspace does not have (or not for that provider).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownProviderKey;
+
 /// The one way a request's target is built from a provider, a model id and
 /// the credential chosen for it (its base URL overriding the catalog's):
 /// for attempts, native pass-through and the semantic cache's embeddings.
@@ -109,10 +113,10 @@ impl WorkspaceConfig {
 
     /// The one credential choice: the provider key `named` (if it is one of
     /// this provider's), else the workspace's first key for the provider.
-    /// `Err(())` when a name was given and matches none.
-    pub fn credential(&self, provider: &str, named: Option<&str>) -> Result<Option<&ProviderCredential>, ()> {
+    /// An error when a name was given and matches none.
+    pub fn credential(&self, provider: &str, named: Option<&str>) -> Result<Option<&ProviderCredential>, UnknownProviderKey> {
         match named {
-            Some(id) => self.credentials.iter().find(|c| c.id == id && c.provider == provider).map(Some).ok_or(()),
+            Some(id) => self.credentials.iter().find(|c| c.id == id && c.provider == provider).map(Some).ok_or(UnknownProviderKey),
             None => Ok(self.credential_for(provider)),
         }
     }
