@@ -3,6 +3,8 @@
 //! these with struct update syntax instead of keeping copies of their own.
 
 use crate::auth::principal::Principal;
+use crate::providers::adapter::StreamDecoder;
+use crate::providers::model::StreamEvent;
 use crate::store::records::{ProviderCredential, WorkspaceConfig};
 
 /// Key `vk_1` of workspace `ws_1`, with this `policy` JSON and nothing else set.
@@ -44,4 +46,35 @@ pub fn workspace() -> WorkspaceConfig {
         budgets: vec![],
         cache_generation: 0,
     }
+}
+
+/// Every event a decoder gives for a stream fed in these pieces, its end included.
+pub fn decode_pieces<'a>(mut decoder: Box<dyn StreamDecoder>, pieces: impl IntoIterator<Item = &'a [u8]>) -> Vec<StreamEvent> {
+    let mut out = Vec::new();
+    for piece in pieces {
+        out.extend(decoder.push(piece));
+    }
+    out.extend(decoder.finish());
+    out
+}
+
+/// The stream fed in pieces of `size` bytes.
+pub fn decode_in_chunks(new: &dyn Fn() -> Box<dyn StreamDecoder>, bytes: &[u8], size: usize) -> Vec<StreamEvent> {
+    decode_pieces(new(), bytes.chunks(size.max(1)))
+}
+
+/// The chunking harness every stream decoder is held to: the events of a
+/// stream, after `normalize` (e.g. merging adjacent deltas), are the same
+/// whole, split once at every byte, and fed one byte at a time. Returns them.
+pub fn assert_chunking_invariant(
+    new: &dyn Fn() -> Box<dyn StreamDecoder>,
+    bytes: &[u8],
+    normalize: &dyn Fn(Vec<StreamEvent>) -> Vec<StreamEvent>,
+) -> Vec<StreamEvent> {
+    let whole = normalize(decode_pieces(new(), [bytes]));
+    for at in 0..=bytes.len() {
+        assert_eq!(normalize(decode_pieces(new(), [&bytes[..at], &bytes[at..]])), whole, "split at byte {at}");
+    }
+    assert_eq!(normalize(decode_in_chunks(new, bytes, 1)), whole, "byte by byte");
+    whole
 }

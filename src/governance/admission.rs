@@ -4,13 +4,13 @@
 //! a fixed order; a refusal releases what earlier objects granted. After
 //! the answer, `settle` corrects every object to the real usage and cost.
 
-use super::ledger::{Admitted, BudgetStatus, Period, Refusal, Settle, Settled};
+use super::ledger::{Admitted, BudgetStatus, Period, Settle, Settled};
+use super::refusal::refusal_error;
 use super::limiter_protocol::LimiterCall;
 use super::rate_limit::Rule;
 use super::scopes::{self, Estimates, ScopedAdmit, Subject};
-use super::window::{retry_after_secs, Decision};
+use super::window::Decision;
 use crate::core::error::{ErrorCode, ErrorType, GatewayError};
-use crate::catalog::pricing::Nanos;
 use worker::Env;
 
 /// What admission gives the request, to be folded into its context: the
@@ -33,63 +33,6 @@ pub struct Refused {
 
 async fn call<T: serde::de::DeserializeOwned>(env: &Env, object: &str, body: &LimiterCall) -> worker::Result<T> {
     crate::runtime::durable::call(env, "LIMITER", object, body).await
-}
-
-/// How an object is named to people ("this key", "agent 'planner'").
-fn scope_name(object: &str) -> String {
-    let part = object.split_once('/').map_or(object, |(_, p)| p);
-    match part.split_once(':') {
-        Some(("key", _)) => "this key".into(),
-        Some(("agent", id)) => format!("agent '{id}'"),
-        Some(("department", id)) => format!("department '{id}'"),
-        Some(("user", id)) => format!("end user '{id}'"),
-        Some(("ip", ip)) => format!("client IP {ip}"),
-        Some(("property", p)) => format!("property {p}"),
-        _ => "this workspace".into(),
-    }
-}
-
-fn usd(nanos: u64) -> String {
-    format!("${:.4}", Nanos(nanos).usd())
-}
-
-fn refusal_error(object: &str, refusal: &Refusal, rules: &[Rule], estimate: &Estimates, now: u64) -> GatewayError {
-    let scope = scope_name(object);
-    match refusal {
-        Refusal::RateLimit { bucket, decision } => {
-            let wait = retry_after_secs(decision.reset_ms, now);
-            let rule = rules.iter().find(|r| r.to_string() == *bucket).map_or(bucket.clone(), Rule::to_string);
-            GatewayError::rate_limited(
-                ErrorCode::RateLimitExceeded,
-                format!("Rate limit exceeded for {scope} ({rule}). Retry in {wait} s."),
-            )
-            .with_retry_after(wait)
-        }
-        Refusal::Concurrency { max, .. } => GatewayError::rate_limited(
-            ErrorCode::ConcurrencyLimitExceeded,
-            format!("Too many requests in flight for {scope}: at most {max} at once."),
-        )
-        .with_retry_after(1),
-        Refusal::Budget { budget_id, limit_nanos, remaining_nanos, period } => GatewayError::rate_limited(
-            ErrorCode::BudgetExceeded,
-            format!(
-                "The {} budget '{budget_id}' of {scope} cannot cover this request: {} of {} remain, and it may cost up to {}.",
-                period_name(*period),
-                usd(*remaining_nanos),
-                usd(*limit_nanos),
-                usd(estimate.worst_cost_nanos)
-            ),
-        ),
-    }
-}
-
-fn period_name(p: Period) -> &'static str {
-    match p {
-        Period::Daily => "daily",
-        Period::Weekly => "weekly",
-        Period::Monthly => "monthly",
-        Period::Total => "total",
-    }
 }
 
 /// Admits the request `id` or refuses it (429) with the scope and rule

@@ -7,6 +7,7 @@ pub mod glob;
 pub mod ledger;
 pub mod limiter_protocol;
 pub mod rate_limit;
+pub mod refusal;
 pub mod scope_policy;
 pub mod scopes;
 pub mod token_cap;

@@ -25,6 +25,30 @@ pub const INSERT_SQL: &str = "INSERT OR IGNORE INTO audit_events \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 impl AuditRecord {
+    /// A budget's soft threshold crossed by request `request_id`.
+    pub fn soft_threshold(id: String, workspace_id: &str, request_id: &str, object: &str, status: &crate::governance::ledger::BudgetStatus, now_ms: u64) -> AuditRecord {
+        AuditRecord {
+            id,
+            workspace_id: workspace_id.to_string(),
+            created_at: now_ms,
+            actor: "system".into(),
+            action: "budget.soft_threshold".into(),
+            target_type: Some("budget".into()),
+            target_id: Some(status.budget_id.clone()),
+            details: serde_json::json!({ "scope": object, "status": status }),
+            request_id: Some(request_id.to_string()),
+        }
+    }
+
+    /// Who a request acted as: `master`, `key:<id>`, or `system`.
+    pub fn actor_of(key_id: Option<&str>) -> String {
+        match key_id {
+            Some(k) if k == crate::auth::principal::MASTER_KEY_ID => "master".into(),
+            Some(k) => format!("key:{k}"),
+            None => "system".into(),
+        }
+    }
+
     pub fn values(&self) -> Vec<SqlValue> {
         vec![
             self.id.as_str().into(),

@@ -3,7 +3,10 @@
 //! naming a well-formed model, and shaped as its endpoint needs.
 
 use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use super::context::RequestContext;
 use crate::core::endpoint::Endpoint;
+use crate::governance::scope_policy::EffectivePolicy;
+use crate::governance::token_cap;
 use crate::util::json_depth;
 use crate::util::json_object::JsonObject;
 
@@ -97,6 +100,24 @@ pub fn check_model_name(model: &str) -> GatewayResult<()> {
         return Err(bad("it may not contain '..' or an empty '/'-separated part"));
     }
     Ok(())
+}
+
+/// Holds the request's answer-length limit, under every name, to the
+/// policy's cap, and notes in the log when the client asked for more.
+pub fn cap_tokens(
+    rc: &mut RequestContext,
+    policy: &EffectivePolicy,
+    body: &mut JsonObject,
+    site: token_cap::Site,
+) -> GatewayResult<token_cap::Capped> {
+    let cap = policy.max_tokens();
+    let capped = token_cap::apply(body, &site, cap.as_ref().map(|(c, _)| *c))?;
+    if let (Some(requested), Some((cap, scope))) = (capped.requested, cap) {
+        if requested > u64::from(cap) {
+            rc.policy.push(serde_json::json!({ "decision": "max_tokens_capped", "requested": requested, "cap": cap, "scope": scope }));
+        }
+    }
+    Ok(capped)
 }
 
 /// What each endpoint cannot do without, checked before any provider is
@@ -199,6 +220,20 @@ mod tests {
         for bad in ["openai/../files", "gemini/x?key=1", "a#b", "a%2Fb", "a\nb", "openai//x", "/gpt", "..", &long] {
             assert_eq!(check_model_name(bad).unwrap_err().code, "invalid_model", "{bad}");
         }
+    }
+
+    #[test]
+    fn a_larger_ask_is_held_to_the_cap_and_the_decision_logged() {
+        let policy = EffectivePolicy::of_key(&crate::testkit::principal(serde_json::json!({"max_tokens": 50})));
+        let mut rc = RequestContext::new("r".into(), 0, Endpoint::Responses, Default::default());
+        let mut o = JsonObject::parse(br#"{"input":"x","max_output_tokens":9000}"#).unwrap();
+        let capped = cap_tokens(&mut rc, &policy, &mut o, token_cap::Site::top("max_output_tokens")).unwrap();
+        assert_eq!(capped.effective, Some(50));
+        assert_eq!(rc.policy[0]["decision"], "max_tokens_capped");
+        assert_eq!((rc.policy[0]["requested"].clone(), rc.policy[0]["cap"].clone()), (serde_json::json!(9000), serde_json::json!(50)));
+        let mut within = JsonObject::parse(br#"{"input":"x","max_output_tokens":10}"#).unwrap();
+        cap_tokens(&mut rc, &policy, &mut within, token_cap::Site::top("max_output_tokens")).unwrap();
+        assert_eq!(rc.policy.len(), 1, "an ask within the cap is no decision");
     }
 
     #[test]

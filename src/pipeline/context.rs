@@ -9,6 +9,7 @@ use crate::cache::entry::StoredBody;
 use crate::cache::state::CacheState;
 use crate::observe::archive::ArchivePlan;
 use crate::catalog::pricing::Nanos;
+use crate::observe::audit_record::AuditRecord;
 use crate::observe::log_record::{Attempt, LogRecord, SCHEMA_VERSION};
 use crate::core::usage::Usage;
 
@@ -151,6 +152,25 @@ impl RequestContext {
         self.finished_ms.get_or_insert(now_ms);
     }
 
+    /// The audit event of a request refused by policy (`policy.<code>`),
+    /// with the decisions that led there; `None` for anything else.
+    pub fn policy_audit(&self, id: String) -> Option<AuditRecord> {
+        let e = self.error.as_ref().filter(|e| e.code.is_policy_decision())?;
+        Some(AuditRecord {
+            id,
+            workspace_id: self.workspace_id.clone()?,
+            created_at: self.started_ms,
+            actor: AuditRecord::actor_of(self.key_id.as_deref()),
+            action: format!("policy.{}", e.code),
+            target_type: Some("request".into()),
+            target_id: Some(self.id.clone()),
+            details: serde_json::json!({
+                "message": e.message, "model": self.requested_model, "decisions": self.policy,
+            }),
+            request_id: Some(self.id.clone()),
+        })
+    }
+
     /// The log record, or `None` when the request never reached a workspace
     /// (unauthenticated traffic is not attributed to anyone's logs).
     pub fn to_log_record(&self) -> Option<LogRecord> {
@@ -279,6 +299,23 @@ mod tests {
         reported.usage = Some(Usage { prompt_tokens: 1, ..Default::default() });
         reported.estimate_missing_usage(9);
         assert!(!reported.usage_estimated);
+    }
+
+    #[test]
+    fn policy_refusals_are_audited_with_their_decisions_and_nothing_else_is() {
+        let mut c = ctx();
+        c.workspace_id = Some("ws_1".into());
+        c.key_id = Some("vk_1".into());
+        c.policy.push(serde_json::json!({"decision": "budget_exceeded"}));
+        c.fail(&GatewayError::rate_limited(ErrorCode::BudgetExceeded, "no money"), 1_001);
+        let a = c.policy_audit("ae_1".into()).unwrap();
+        assert_eq!((a.action.as_str(), a.actor.as_str(), a.request_id.as_deref()), ("policy.budget_exceeded", "key:vk_1", Some("req-1")));
+        assert_eq!(a.details["decisions"][0]["decision"], "budget_exceeded");
+        let mut other = ctx();
+        other.workspace_id = Some("ws_1".into());
+        other.fail(&GatewayError::bad_gateway(ErrorCode::UpstreamUnreachable, "down"), 1_001);
+        assert!(other.policy_audit("ae_2".into()).is_none());
+        assert_eq!(AuditRecord::actor_of(Some(crate::auth::principal::MASTER_KEY_ID)), "master");
     }
 
     #[test]

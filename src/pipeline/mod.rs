@@ -49,6 +49,8 @@ mod cache;
 #[cfg(target_arch = "wasm32")]
 mod dispatch;
 #[cfg(target_arch = "wasm32")]
+mod govern;
+#[cfg(target_arch = "wasm32")]
 mod passthrough;
 #[cfg(target_arch = "wasm32")]
 pub mod respond;

@@ -54,24 +54,10 @@ pub async fn handle_passthrough(mut req: Request, env: &Env, ctx: &Context, prov
     }
 }
 
-/// The query string (with its `?`) without a `key=vk-…` parameter that
-/// carried our virtual key, and that key. Other parameters keep their bytes.
+/// The request URL's query, split from the virtual key it may carry.
 fn split_query(req: &Request) -> (String, Option<String>) {
-    let Ok(url) = req.url() else { return (String::new(), None) };
-    let Some(query) = url.query() else { return (String::new(), None) };
-    let mut key = None;
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| match pair.strip_prefix("key=") {
-            Some(v) if v.starts_with("vk-") => {
-                key = Some(v.to_string());
-                false
-            }
-            _ => !pair.is_empty(),
-        })
-        .collect();
-    let query = if kept.is_empty() { String::new() } else { format!("?{}", kept.join("&")) };
-    (query, key)
+    let query = req.url().ok().and_then(|u| u.query().map(str::to_string)).unwrap_or_default();
+    native_paths::split_query(&query)
 }
 
 /// What was sent, and what stage 6 needs to answer it.
@@ -139,7 +125,7 @@ async fn run(
         super::body::check_repeated(&object, NATIVE_CONTAINERS)?;
         let mut rewritten = false;
         if let NativeCall::Generate { openai_stream_usage } = call {
-            let capped = super::unified::cap_tokens(rc, &policy, &mut object, token_cap::native_site(spec.adapter, path))?;
+            let capped = super::body::cap_tokens(rc, &policy, &mut object, token_cap::native_site(spec.adapter, path))?;
             max_tokens = capped.effective;
             rewritten |= capped.rewritten;
             if openai_stream_usage && wants_stream(&object)? {
@@ -183,7 +169,7 @@ async fn run(
     let billed = matches!(call, NativeCall::Generate { .. } | NativeCall::Other);
     let unpriced = (billed && !model_spec.as_ref().is_some_and(ModelSpec::is_priced))
         .then(|| format!("{}/{}", spec.id, model.as_deref().unwrap_or("?")));
-    super::unified::govern(env, rc, &principal, &policy, &workspace, &headers, &est, unpriced.as_deref()).await?;
+    super::govern::govern(env, rc, &principal, &policy, &workspace, &headers, &est, unpriced.as_deref()).await?;
 
     let target = crate::store::records::target(spec, model.as_deref().unwrap_or(""), credential, now_ms());
     let base = target.base_url;

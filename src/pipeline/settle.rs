@@ -21,14 +21,6 @@ pub async fn enqueue(env: &Env, message: &QueueMessage) {
     crate::observe::queue::send(env, message).await;
 }
 
-fn actor(rc: &RequestContext) -> String {
-    match &rc.key_id {
-        Some(k) if k == crate::auth::principal::MASTER_KEY_ID => "master".into(),
-        Some(k) => format!("key:{k}"),
-        None => "system".into(),
-    }
-}
-
 /// What the archive may keep of the request, by its plan.
 fn archived(rc: &mut RequestContext) -> Archived<'_> {
     Archived {
@@ -50,34 +42,11 @@ pub async fn settle(env: &Env, mut rc: RequestContext) {
     let tokens = if rc.served_from_cache() { 0 } else { rc.usage.map_or(0, |u| u.total_tokens()) };
     let crossed = admission::settle(env, &rc.id, &rc.admissions, tokens, rc.cost.map_or(0, |c| c.0)).await;
     let Some(workspace_id) = rc.workspace_id.clone() else { return };
-    if let Some(e) = rc.error.as_ref().filter(|e| e.code.is_policy_decision()) {
-        let audit = AuditRecord {
-            id: new_id("ae"),
-            workspace_id: workspace_id.clone(),
-            created_at: rc.started_ms,
-            actor: actor(&rc),
-            action: format!("policy.{}", e.code),
-            target_type: Some("request".into()),
-            target_id: Some(rc.id.clone()),
-            details: serde_json::json!({
-                "message": e.message, "model": rc.requested_model, "decisions": rc.policy,
-            }),
-            request_id: Some(rc.id.clone()),
-        };
+    if let Some(audit) = rc.policy_audit(new_id("ae")) {
         enqueue(env, &QueueMessage::Audit(audit)).await;
     }
     for (object, status) in crossed {
-        let audit = AuditRecord {
-            id: new_id("ae"),
-            workspace_id: workspace_id.clone(),
-            created_at: now_ms(),
-            actor: "system".into(),
-            action: "budget.soft_threshold".into(),
-            target_type: Some("budget".into()),
-            target_id: Some(status.budget_id.clone()),
-            details: serde_json::json!({ "scope": object, "status": status }),
-            request_id: Some(rc.id.clone()),
-        };
+        let audit = AuditRecord::soft_threshold(new_id("ae"), &workspace_id, &rc.id, &object, &status, now_ms());
         enqueue(env, &QueueMessage::Audit(audit)).await;
         if let Some((_, url)) = rc.budget_webhooks.iter().find(|(id, _)| *id == status.budget_id) {
             notify(url, &serde_json::json!({ "event": "budget.soft_threshold", "workspace_id": workspace_id, "scope": object, "budget": status })).await;

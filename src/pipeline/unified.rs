@@ -7,27 +7,25 @@
 //! alone; `attempts` then tries them with retries and fallback.
 
 use super::attempts::{self, Answer, Attempted};
-use super::plan::{self, Candidate, Defaults, Resilience};
 use super::context::RequestContext;
+use super::plan::{self, Candidate, Defaults, Resilience};
 use super::respond::{cached_answer, composed_answer, fail, json_answer, keep_openai, stream_answer, JsonConversion};
 use super::start::intake;
-use super::{authenticate, body, cache, models, prompt, resolve};
-use crate::core::error::{ErrorCode, GatewayError, GatewayResult};
-use crate::core::headers::{forward_on_unified, FORCED_ROUTING, RATELIMIT_POLICY};
-use crate::core::endpoint::Endpoint;
+use super::{authenticate, body, cache, govern, models, prompt, resolve};
 use crate::auth::principal::Principal;
 use crate::catalog::{catalog, ModelSpec};
+use crate::core::endpoint::Endpoint;
+use crate::core::error::{GatewayError, GatewayResult};
+use crate::core::headers::{forward_on_unified, FORCED_ROUTING};
 use crate::governance::scope_policy::EffectivePolicy;
-use crate::governance::scopes::{Estimates, Subject};
-use crate::governance::{admission, estimate, rate_limit, token_cap};
-use crate::util::json_object::JsonObject;
+use crate::governance::{estimate, token_cap};
 use crate::routing::config::Target as RouterTarget;
 use crate::routing::facts::RequestFacts;
 use crate::routing::{health_client, zero_config};
-use crate::runtime::config::{secret, test_hooks, Config};
+use crate::runtime::config::{secret, Config};
 use crate::runtime::http::{self, ErrorShape};
 use crate::runtime::now_ms;
-use crate::store::records::{BudgetRow, WorkspaceConfig};
+use crate::store::records::WorkspaceConfig;
 use crate::store::{config as store, prompts, routers};
 use worker::{Context, Env, Request, Response};
 
@@ -79,7 +77,7 @@ async fn run(
     let max_tokens = estimate::requested_max_tokens(&incoming.parsed.object);
     let est = estimate::estimate(incoming.body_len, incoming.images, max_tokens, &models.iter().collect::<Vec<_>>());
     let unpriced = routed.candidates.iter().find(|c| !resolve_model(&workspace, &c.qualified).is_some_and(|m| m.is_priced()));
-    govern(env, rc, &principal, &policy, &workspace, &headers, &est, unpriced.map(|c| c.qualified.as_str())).await?;
+    govern::govern(env, rc, &principal, &policy, &workspace, &headers, &est, unpriced.map(|c| c.qualified.as_str())).await?;
     // 4 cache
     let body = &incoming.parsed.object;
     let lookup = cache::Lookup { env, cfg, workspace: &workspace, policy: &policy, headers: &headers, body, target: &routed.cache_target };
@@ -130,7 +128,7 @@ async fn read_request(
         rc.meta.user_id = parsed.user.clone();
     }
     if rc.endpoint.generates() {
-        cap_tokens(rc, policy, &mut parsed.object, token_cap::Site::top(rc.endpoint.max_tokens_field()))?;
+        body::cap_tokens(rc, policy, &mut parsed.object, token_cap::Site::top(rc.endpoint.max_tokens_field()))?;
     }
     Ok(Incoming { parsed, body_len, images })
 }
@@ -197,79 +195,6 @@ async fn route(
 /// The catalog entry of `provider/model`, for estimates.
 fn resolve_model(workspace: &WorkspaceConfig, qualified: &str) -> Option<ModelSpec> {
     crate::catalog::resolve::resolve(catalog(), &workspace.custom_providers, qualified).ok()?.model.cloned()
-}
-
-/// Holds the request's answer-length limit, under every name, to the
-/// policy's cap, and notes in the log when the client asked for more.
-pub fn cap_tokens(
-    rc: &mut RequestContext,
-    policy: &EffectivePolicy,
-    body: &mut JsonObject,
-    site: token_cap::Site,
-) -> GatewayResult<token_cap::Capped> {
-    let cap = policy.max_tokens();
-    let capped = token_cap::apply(body, &site, cap.as_ref().map(|(c, _)| *c))?;
-    if let (Some(requested), Some((cap, scope))) = (capped.requested, cap) {
-        if requested > u64::from(cap) {
-            rc.policy.push(serde_json::json!({ "decision": "max_tokens_capped", "requested": requested, "cap": cap, "scope": scope }));
-        }
-    }
-    Ok(capped)
-}
-
-/// Stage 3: the request admitted by every limit scope it falls under.
-/// `unpriced`: a planned target with no price, which budgets refuse
-/// unless they allow unpriced models.
-#[allow(clippy::too_many_arguments)]
-pub async fn govern(
-    env: &Env,
-    rc: &mut RequestContext,
-    principal: &Principal,
-    policy: &EffectivePolicy,
-    workspace: &WorkspaceConfig,
-    headers: &[(String, String)],
-    est: &Estimates,
-    unpriced: Option<&str>,
-) -> GatewayResult<()> {
-    rc.prompt_tokens_estimate = est.prompt_tokens;
-    let header_rules = match headers.iter().find(|(k, _)| k == RATELIMIT_POLICY) {
-        // A request may add tighter rules over its own scopes, never remove any.
-        Some((_, v)) => rate_limit::parse_header(v).map_err(|why| {
-            GatewayError::invalid_request(ErrorCode::InvalidRatelimitPolicy, format!("alephant-ratelimit-policy: {why}."))
-        })?,
-        None => Vec::new(),
-    };
-    let budgets: Vec<&BudgetRow> = workspace.budgets_for(principal).collect();
-    if let (Some(model), Some(budget)) = (unpriced, budgets.iter().find(|b| !b.allow_unpriced)) {
-        // Spend that cannot be priced cannot be held to a budget.
-        return Err(GatewayError::forbidden(
-            ErrorCode::UnpricedModel,
-            format!(
-                "Model '{model}' has no price, so budget '{}' cannot account for it; an administrator can allow \
-                 unpriced models on the budget (\"unpriced\": \"allow\") or give the model a price.",
-                budget.id
-            ),
-        )
-        .with_param("model"));
-    }
-    rc.budget_webhooks = budgets.iter().filter_map(|b| b.webhook_url.clone().map(|u| (b.id.clone(), u))).collect();
-    let subject = Subject { principal, meta: &rc.meta, policy, header_rules: &header_rules, budgets };
-    let test_now = test_hooks(env)
-        .then(|| headers.iter().find(|(k, _)| k == "alephant-test-now").and_then(|(_, v)| v.parse().ok()))
-        .flatten();
-    match admission::admit(env, &rc.id, rc.started_ms, &subject, est, test_now).await {
-        Ok(a) => {
-            rc.response_headers.extend(a.headers);
-            rc.policy.extend(a.decisions);
-            rc.admissions = a.admitted;
-            Ok(())
-        }
-        Err(r) => {
-            rc.response_headers.extend(r.headers);
-            rc.policy.extend(r.decisions);
-            Err(r.error)
-        }
-    }
 }
 
 /// Stage 6 for each kind of answer.

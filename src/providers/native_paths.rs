@@ -155,6 +155,25 @@ fn cohere(s: &[&str], post: bool, get: bool) -> NativeCall {
     }
 }
 
+/// The query string (with its `?`, or empty) without a `key=vk-…`
+/// parameter that carried a virtual key (Gemini-style REST clients), and
+/// that key. Other parameters keep their bytes and order.
+pub fn split_query(query: &str) -> (String, Option<String>) {
+    let mut key = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("key=") {
+            Some(v) if v.starts_with("vk-") => {
+                key = Some(v.to_string());
+                false
+            }
+            _ => !pair.is_empty(),
+        })
+        .collect();
+    let query = if kept.is_empty() { String::new() } else { format!("?{}", kept.join("&")) };
+    (query, key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +228,15 @@ mod tests {
         ] {
             assert_eq!(class(p, m, path), NativeCall::Account, "{p} {m} {path}");
         }
+    }
+
+    #[test]
+    fn the_virtual_key_leaves_the_query_and_nothing_else_does() {
+        assert_eq!(split_query("alt=sse&key=vk-abc"), ("?alt=sse".into(), Some("vk-abc".into())));
+        assert_eq!(split_query("key=vk-abc"), (String::new(), Some("vk-abc".into())));
+        assert_eq!(split_query("key=AIza-real&alt=sse"), ("?key=AIza-real&alt=sse".into(), None), "a provider key is the provider's business");
+        assert_eq!(split_query(""), (String::new(), None));
+        assert_eq!(split_query("a=%20&&b=2"), ("?a=%20&b=2".into(), None));
     }
 
     #[test]

@@ -11,13 +11,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn decode_chunks<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> Vec<StreamEvent> {
-    let mut d = MessagesStream::new();
-    let mut out = Vec::new();
-    for c in chunks {
-        out.extend(d.push(c));
-    }
-    out.extend(d.finish());
-    out
+    crate::testkit::decode_pieces(Box::new(MessagesStream::new()), chunks)
 }
 
 fn decode(bytes: &[u8]) -> Vec<StreamEvent> {
@@ -27,11 +21,7 @@ fn decode(bytes: &[u8]) -> Vec<StreamEvent> {
 /// The same events whatever the chunking: split once at every byte, and
 /// fed one byte at a time.
 fn assert_chunking_invariant(bytes: &[u8]) {
-    let whole = decode(bytes);
-    for k in 0..=bytes.len() {
-        assert_eq!(decode_chunks([&bytes[..k], &bytes[k..]]), whole, "split at byte {k}");
-    }
-    assert_eq!(decode_chunks(bytes.chunks(1)), whole, "byte by byte");
+    crate::testkit::assert_chunking_invariant(&|| Box::new(MessagesStream::new()), bytes, &|e| e);
 }
 
 fn text(events: &[StreamEvent]) -> String {

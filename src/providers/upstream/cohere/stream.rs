@@ -202,13 +202,7 @@ mod tests {
     }
 
     fn decode_in_chunks(bytes: &[u8], size: usize) -> Vec<StreamEvent> {
-        let mut d = Decoder::new();
-        let mut out = Vec::new();
-        for c in bytes.chunks(size) {
-            out.extend(d.push(c));
-        }
-        out.extend(d.finish());
-        out
+        crate::testkit::decode_in_chunks(&|| Box::new(Decoder::new()), bytes, size)
     }
 
     /// Adjacent text, reasoning and argument deltas merged, so that results
@@ -233,8 +227,8 @@ mod tests {
     /// The same events whatever the chunking, down to one byte at a time.
     fn decode_every_way(name: &str) -> Vec<StreamEvent> {
         let bytes = fixture(name);
-        let whole = merged(decode_in_chunks(&bytes, bytes.len()));
-        for size in 1..=64 {
+        let whole = crate::testkit::assert_chunking_invariant(&|| Box::new(Decoder::new()), &bytes, &merged);
+        for size in 2..=64 {
             assert_eq!(merged(decode_in_chunks(&bytes, size)), whole, "{name} in chunks of {size}");
         }
         whole

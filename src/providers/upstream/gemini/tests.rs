@@ -198,33 +198,12 @@ fn max_tokens_is_length() {
 
 /// Decodes a stream fed in pieces of `size` bytes.
 fn decode_chunked(bytes: &[u8], size: usize) -> Vec<StreamEvent> {
-    let mut d = Gemini.stream_decoder();
-    let mut out = Vec::new();
-    for c in bytes.chunks(size) {
-        out.extend(d.push(c));
-    }
-    out.extend(d.finish());
-    out
-}
-
-/// Decodes a stream split once, at `at`.
-fn decode_split(bytes: &[u8], at: usize) -> Vec<StreamEvent> {
-    let mut d = Gemini.stream_decoder();
-    let mut out = d.push(&bytes[..at]);
-    out.extend(d.push(&bytes[at..]));
-    out.extend(d.finish());
-    out
+    crate::testkit::decode_in_chunks(&|| Gemini.stream_decoder(), bytes, size)
 }
 
 /// The same events whole, byte by byte, and split at every byte.
 fn decode_everywhere(src: &str) -> Vec<StreamEvent> {
-    let bytes = src.as_bytes();
-    let whole = decode_chunked(bytes, bytes.len());
-    assert_eq!(decode_chunked(bytes, 1), whole, "byte by byte");
-    for at in 0..=bytes.len() {
-        assert_eq!(decode_split(bytes, at), whole, "split at {at}");
-    }
-    whole
+    crate::testkit::assert_chunking_invariant(&|| Gemini.stream_decoder(), src.as_bytes(), &|e| e)
 }
 
 fn start(id: &str, model: &str) -> StreamEvent {
