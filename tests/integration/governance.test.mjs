@@ -3,7 +3,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GATEWAY, admin, mock, tag, workspace } from './lib/env.mjs';
+import { GATEWAY, admin, mock, pricedWorkspace, tag, workspace } from './lib/env.mjs';
 import { waitFor } from './lib/processes.mjs';
 
 const chat = (key, body = {}, headers = {}) =>
@@ -13,17 +13,6 @@ const chat = (key, body = {}, headers = {}) =>
     body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...body }),
   });
 
-/** A workspace with a custom provider whose model costs $10 per million output tokens, nothing for input. */
-async function pricedWorkspace(directives = {}, keyOptions = {}) {
-  const ctx = await workspace({ providers: {}, keyOptions });
-  const t = tag('acme');
-  await admin('POST', `/workspaces/${ctx.workspace.id}/providers`, {
-    id: 'acme', adapter: 'openai', base_url: mock.baseUrl(t, directives), auth: 'bearer',
-    models: [{ id: 'acme-out', input: 0, output: 10 }],
-  });
-  await admin('POST', `/workspaces/${ctx.workspace.id}/provider-keys`, { provider: 'acme', key: 'k' });
-  return { ...ctx, tag: t };
-}
 
 describe('rate limits', () => {
   test('100 concurrent requests against 20;w=60: exactly 20 succeed, 80 get 429 with headers', async () => {

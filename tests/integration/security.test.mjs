@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { FAKES_GATEWAY, GATEWAY, admin, logRow, mock, tag, workspace } from './lib/env.mjs';
+import { FAKES_GATEWAY, GATEWAY, admin, logRow, mock, pricedWorkspace, workspace } from './lib/env.mjs';
 import { waitFor } from './lib/processes.mjs';
 
 /** A raw request to the gateway; `body` is sent as given when a string. */
@@ -42,18 +42,6 @@ async function refused(response, status, code) {
 const calls = async (t) => (await mock.requests(t)).length;
 const lastBody = async (t) => (await mock.requests(t)).at(-1).body;
 const hi = [{ role: 'user', content: 'hi' }];
-
-/** A workspace whose custom provider `acme` costs $10 per million output tokens. */
-async function pricedWorkspace(keyOptions = {}, directives = {}) {
-  const ctx = await workspace({ providers: {}, keyOptions });
-  const t = tag('acme');
-  await admin('POST', `/workspaces/${ctx.workspace.id}/providers`, {
-    id: 'acme', adapter: 'openai', base_url: mock.baseUrl(t, directives), auth: 'bearer',
-    models: [{ id: 'acme-out', input: 0, output: 10 }],
-  });
-  await admin('POST', `/workspaces/${ctx.workspace.id}/provider-keys`, { provider: 'acme', key: 'k' });
-  return { ...ctx, tag: t };
-}
 
 describe('native pass-through holds to the policy', () => {
   let ctx;
@@ -216,7 +204,7 @@ describe('the gateway mints its own request id', () => {
   });
 
   test('a budget counts each request with a reused id', async () => {
-    const ctx = await pricedWorkspace({}, { latency: 500 });
+    const ctx = await pricedWorkspace({ latency: 500 });
     const budget = await admin('POST', `/workspaces/${ctx.workspace.id}/budgets`, { scope_type: 'key', scope_id: ctx.key.id, period: 'monthly', limit_usd: 0.025 });
     const shared = randomUUID();
     // Each reserves $0.01 (1,000 tokens at $10/M): two fit in $0.025, not six.
@@ -263,7 +251,7 @@ describe('the max_tokens cap on every endpoint and alias', () => {
   });
 
   test('the budget reservation uses the capped value', async () => {
-    const priced = await pricedWorkspace({ policy: { max_tokens: 50 } });
+    const priced = await pricedWorkspace({}, { policy: { max_tokens: 50 } });
     await admin('POST', `/workspaces/${priced.workspace.id}/budgets`, { scope_type: 'key', scope_id: priced.key.id, period: 'monthly', limit_usd: 0.001 });
     // Uncapped, 100,000 tokens at $10/M would reserve $1 and be refused; capped at 50, $0.0005 fits.
     const r = await send('/v1/chat/completions', priced.key.key, { model: 'acme/acme-out', messages: hi, max_tokens: 100000 });
@@ -276,7 +264,7 @@ describe('the max_tokens cap on every endpoint and alias', () => {
 
 describe('unknown usage is never free', () => {
   test('a stream cut before its usage chunk is charged its estimate against the budget', async () => {
-    const ctx = await pricedWorkspace({}, { cut_after: 3 });
+    const ctx = await pricedWorkspace({ cut_after: 3 });
     const budget = await admin('POST', `/workspaces/${ctx.workspace.id}/budgets`, { scope_type: 'key', scope_id: ctx.key.id, period: 'monthly', limit_usd: 1 });
     const r = await send('/v1/chat/completions', ctx.key.key, { model: 'acme/acme-out', messages: hi, stream: true });
     await r.text().catch(() => '');
@@ -291,7 +279,7 @@ describe('unknown usage is never free', () => {
   });
 
   test('a client that aborts a stream is charged for what was streamed', async () => {
-    const ctx = await pricedWorkspace({}, { chunk_delay: 200 });
+    const ctx = await pricedWorkspace({ chunk_delay: 200 });
     const client = new OpenAI({ apiKey: ctx.key.key, baseURL: `${GATEWAY}/v1`, maxRetries: 0 });
     const { data: stream, response } = await client.chat.completions
       .create({ model: 'acme/acme-out', messages: [{ role: 'user', content: 'tell me a long story about the sea' }], stream: true })
@@ -307,7 +295,7 @@ describe('unknown usage is never free', () => {
   });
 
   test('a client that gives up on a JSON answer does not spend for free', async () => {
-    const ctx = await pricedWorkspace({}, { latency: 1500 });
+    const ctx = await pricedWorkspace({ latency: 1500 });
     const budget = await admin('POST', `/workspaces/${ctx.workspace.id}/budgets`, { scope_type: 'key', scope_id: ctx.key.id, period: 'monthly', limit_usd: 1 });
     const gone = new AbortController();
     setTimeout(() => gone.abort(), 300);

@@ -65,3 +65,18 @@ export async function logRow(workspaceId, id, { timeoutMs = 30_000, gateway = GA
     return r.status === 200 ? r.body : null;
   }, { timeoutMs, what: `log row ${id}` });
 }
+
+/**
+ * A workspace whose custom provider `acme` has one model, `acme-out`, costing
+ * $10 per million output tokens and nothing for input; `ctx.tag` tags its mock.
+ */
+export async function pricedWorkspace(directives = {}, keyOptions = {}) {
+  const ctx = await workspace({ providers: {}, keyOptions });
+  const t = tag('acme');
+  await admin('POST', `/workspaces/${ctx.workspace.id}/providers`, {
+    id: 'acme', adapter: 'openai', base_url: mock.baseUrl(t, directives), auth: 'bearer',
+    models: [{ id: 'acme-out', input: 0, output: 10 }],
+  });
+  await admin('POST', `/workspaces/${ctx.workspace.id}/provider-keys`, { provider: 'acme', key: 'k' });
+  return { ...ctx, tag: t };
+}
