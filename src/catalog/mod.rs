@@ -11,45 +11,38 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-/// Which wire format the provider speaks; selects the adapter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AdapterKind {
-    /// OpenAI's chat/completions wire format (and the many providers that copy it).
-    Openai,
-    Anthropic,
-    Gemini,
-    Bedrock,
-    Cohere,
-    /// OpenAI's format behind Azure's deployment URLs and `api-key` header.
-    Azure,
-}
-
-impl AdapterKind {
-    /// Every wire format: the registration list that `providers::adapter`,
-    /// `providers::native_paths` and `schema/provider.schema.json` are
-    /// checked against (a new format fails their tests until each knows it).
-    pub const ALL: [AdapterKind; 6] =
-        [AdapterKind::Openai, AdapterKind::Anthropic, AdapterKind::Gemini, AdapterKind::Bedrock, AdapterKind::Cohere, AdapterKind::Azure];
-
-    /// The name providers/*.json use for it.
-    pub fn name(self) -> &'static str {
-        match self {
-            AdapterKind::Openai => "openai",
-            AdapterKind::Anthropic => "anthropic",
-            AdapterKind::Gemini => "gemini",
-            AdapterKind::Bedrock => "bedrock",
-            AdapterKind::Cohere => "cohere",
-            AdapterKind::Azure => "azure",
+/// Builds `AdapterKind` from the registration list (`core::wire_formats`).
+macro_rules! define_adapter_kind {
+    (forwarded: [$($f:ident $fname:literal),*], translated: [$($t:ident $tname:literal $module:ident :: $ty:ident),* $(,)?] $(,)?) => {
+        /// Which wire format the provider speaks; selects the adapter.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum AdapterKind {
+            $(#[serde(rename = $fname)] $f,)*
+            $(#[serde(rename = $tname)] $t,)*
         }
-    }
 
-    /// Whether the gateway forwards this format as the client sent it
-    /// (OpenAI's) rather than translating through an adapter.
-    pub fn speaks_openai(self) -> bool {
-        matches!(self, AdapterKind::Openai | AdapterKind::Azure)
-    }
+        impl AdapterKind {
+            /// Every wire format, in the registration list's order.
+            pub const ALL: &'static [AdapterKind] = &[$(AdapterKind::$f,)* $(AdapterKind::$t,)*];
+
+            /// The name providers/*.json use for it.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(AdapterKind::$f => $fname,)*
+                    $(AdapterKind::$t => $tname,)*
+                }
+            }
+
+            /// Whether the gateway forwards this format as the client sent
+            /// it (OpenAI's) rather than translating through an adapter.
+            pub fn speaks_openai(self) -> bool {
+                matches!(self, $(AdapterKind::$f)|*)
+            }
+        }
+    };
 }
+
+crate::with_wire_formats!(define_adapter_kind);
 
 /// How the provider credential travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

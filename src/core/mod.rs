@@ -8,3 +8,4 @@ pub mod endpoint;
 pub mod error;
 pub mod headers;
 pub mod usage;
+pub mod wire_formats;

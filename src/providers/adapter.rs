@@ -2,10 +2,9 @@
 //! that picks one by the catalog's `adapter` kind.
 //!
 //! Adding a provider with a new wire format is one folder under
-//! `providers/upstream/` implementing `ChatAdapter`, its variant in
-//! `catalog::AdapterKind` (and `AdapterKind::ALL`), and its arm in
-//! `adapter_for`; the tests below fail until the schema and this registry
-//! agree with that list.
+//! `providers/upstream/` implementing `ChatAdapter` and one line in the
+//! registration list (`core::wire_formats`); the test below fails until
+//! `schema/provider.schema.json` names it too.
 
 use super::model::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use super::model::{ChatRequest, ChatResponse, StreamEvent};
@@ -78,13 +77,7 @@ pub fn invalid_answer(provider: &str, what: impl std::fmt::Display) -> GatewayEr
 /// The translating adapter for a wire format; `None` for formats the
 /// gateway forwards as they are (OpenAI and Azure OpenAI).
 pub fn adapter_for(kind: AdapterKind) -> Option<&'static dyn ChatAdapter> {
-    match kind {
-        AdapterKind::Openai | AdapterKind::Azure => None,
-        AdapterKind::Anthropic => Some(&super::upstream::anthropic::Anthropic),
-        AdapterKind::Bedrock => Some(&super::upstream::bedrock::Bedrock),
-        AdapterKind::Cohere => Some(&super::upstream::cohere::Cohere),
-        AdapterKind::Gemini => Some(&super::upstream::gemini::Gemini),
-    }
+    super::upstream::adapter(kind)
 }
 
 #[cfg(test)]
@@ -100,7 +93,7 @@ mod tests {
         listed.sort();
         in_schema.sort();
         assert_eq!(listed, in_schema, "schema/provider.schema.json and AdapterKind::ALL disagree");
-        for kind in AdapterKind::ALL {
+        for &kind in AdapterKind::ALL {
             let parsed: AdapterKind = serde_json::from_value(serde_json::json!(kind.name())).unwrap();
             assert_eq!(parsed, kind, "{}", kind.name());
             assert_eq!(adapter_for(kind).is_none(), kind.speaks_openai(), "{}: a translated format needs an adapter", kind.name());
