@@ -79,10 +79,15 @@ pub struct RequestContext {
     pub prompt_tokens_estimate: u64,
     /// `usage` is an estimate.
     pub usage_estimated: bool,
+    /// The request generates an answer that is billed by its tokens (not a
+    /// model listing or an account API call): usage it never reports is
+    /// estimated.
+    pub bills_tokens: bool,
 }
 
 impl RequestContext {
     pub fn new(id: String, started_ms: u64, endpoint: Endpoint, meta: ClientMeta) -> Self {
+        let endpoint_bills_tokens = endpoint.generates() || endpoint == Endpoint::Embeddings;
         RequestContext {
             id,
             client_request_id: None,
@@ -122,6 +127,7 @@ impl RequestContext {
             cost: None,
             prompt_tokens_estimate: 0,
             usage_estimated: false,
+            bills_tokens: endpoint_bills_tokens,
         }
     }
 
@@ -129,7 +135,7 @@ impl RequestContext {
     /// estimated before the request ran, and the answer from what was seen
     /// of it. Not for cache hits, which used no provider tokens.
     pub fn estimate_missing_usage(&mut self, completion_tokens: u64) {
-        if self.usage.is_some() || self.served_from_cache() || self.upstream_started_ms.is_none() {
+        if !self.bills_tokens || self.usage.is_some() || self.served_from_cache() || self.upstream_started_ms.is_none() {
             return;
         }
         self.usage = Some(Usage { prompt_tokens: self.prompt_tokens_estimate, completion_tokens, ..Default::default() });
@@ -294,6 +300,10 @@ mod tests {
         c.estimate_missing_usage(7);
         let r = c.to_log_record().unwrap();
         assert_eq!((r.prompt_tokens, r.completion_tokens, r.usage_estimated), (Some(40), Some(7), true));
+        let mut listing = RequestContext::new("r".into(), 0, Endpoint::ListModels, ClientMeta::default());
+        listing.upstream_started_ms = Some(1);
+        listing.estimate_missing_usage(9);
+        assert!(listing.usage.is_none(), "a model listing is billed by no tokens");
         let mut reported = ctx();
         reported.upstream_started_ms = Some(1);
         reported.usage = Some(Usage { prompt_tokens: 1, ..Default::default() });

@@ -105,6 +105,9 @@ async fn run(
     let method = method_name(req);
     let call = native_paths::classify(spec, method, path).map_err(|u| refuse_path(u.0))?;
     rc.provider = Some(spec.id.clone());
+    // Only generation is estimated when it reports no usage (listings, account
+    // calls, embeddings and images are not billed by tokens they could hide).
+    rc.bills_tokens = matches!(call, NativeCall::Generate { .. });
     if call.is_account() && !policy.may_use_account_api() {
         // Refused before anything is read or sent: nothing reaches the provider account.
         return Err(GatewayError::forbidden(

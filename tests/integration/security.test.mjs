@@ -98,6 +98,8 @@ describe('native pass-through holds to the policy', () => {
   test('inference and model listing still pass through', async () => {
     const list = await send('/openai/v1/models', ctx.key.key, undefined, { method: 'GET' });
     assert.equal(list.status, 200);
+    const listed = await logRow(ctx.workspace.id, list.headers.get('alephant-id'));
+    assert.deepEqual([listed.usage_estimated, listed.prompt_tokens], [0, null], 'a listing is billed by no tokens');
     const chat = await send('/openai/v1/chat/completions', ctx.key.key, { model: 'gpt-4o-mini', messages: hi });
     assert.equal(chat.status, 200);
   });
