@@ -122,6 +122,8 @@ async fn run(
     let mut body = if matches!(method, "GET" | "HEAD") { Vec::new() } else { http::read_body(req, cfg.max_body_bytes).await? };
     let mut strip_usage_chunk = false;
     let mut max_tokens = None;
+    // The inference body as parsed once: its model and stream flag are read from it.
+    let mut parsed: Option<JsonObject> = None;
     if !body.is_empty() && !call.is_account() {
         // Inference bodies are JSON the gateway decides on: read them as strictly as /v1.
         let mut object = super::body::parse_object(&body)?;
@@ -131,7 +133,7 @@ async fn run(
             let capped = super::body::cap_tokens(rc, &policy, &mut object, token_cap::native_site(spec.adapter, path))?;
             max_tokens = capped.effective;
             rewritten |= capped.rewritten;
-            if openai_stream_usage && wants_stream(&object)? {
+            if openai_stream_usage && openai_request::wants_stream(&object)? {
                 // Every stream is costed: ask for its usage chunk, and hide it when the client did not.
                 strip_usage_chunk = openai_request::request_stream_usage(&mut object)?;
                 rewritten |= strip_usage_chunk;
@@ -140,21 +142,27 @@ async fn run(
         if rewritten {
             body = object.to_vec();
         }
+        parsed = Some(object);
     }
     if rc.archive.request {
         rc.request_body = Some(body.clone());
     }
     let adapter = adapter_for(spec.adapter);
-    let model = match adapter {
-        Some(a) => a.passthrough_model(path, &body),
-        None => model_in_body(&body),
+    let model = match (adapter, &parsed) {
+        (Some(a), _) => a.passthrough_model(path, &body),
+        (None, Some(object)) => object.get_as::<String>("model").ok().flatten(),
+        (None, None) => model_in_body(&body),
     };
     if let Some(m) = &model {
         super::body::check_model_name(m)?;
     }
     rc.model = model.clone();
     rc.requested_model = model.clone();
-    rc.stream = body_wants_stream(&body) || path.contains("stream");
+    let body_stream = match &parsed {
+        Some(object) => object.get_as::<bool>("stream").ok().flatten().unwrap_or(false),
+        None => body_wants_stream(&body),
+    };
+    rc.stream = body_stream || path.contains("stream");
     match &model {
         Some(m) => policy.check_model(&spec.id, m)?,
         None => policy.check_provider(&spec.id)?,
@@ -222,10 +230,6 @@ fn method_name(req: &Request) -> &'static str {
         "HEAD" => "HEAD",
         _ => "POST",
     }
-}
-
-fn wants_stream(object: &JsonObject) -> GatewayResult<bool> {
-    openai_request::wants_stream(object)
 }
 
 fn body_wants_stream(body: &[u8]) -> bool {

@@ -38,10 +38,6 @@ impl NativeCall {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnsafePath(pub &'static str);
 
-fn decode(segment: &str) -> String {
-    crate::util::url_path::percent_decode(segment)
-}
-
 /// The path's segments, each percent-decoded; refused when any segment is
 /// empty, a dot segment (also once decoded, also within a decoded `/`), or
 /// holds control characters.
@@ -52,7 +48,7 @@ pub fn segments(path: &str) -> Result<Vec<String>, UnsafePath> {
     }
     let mut out = Vec::new();
     for raw in trimmed.split('/') {
-        let seg = decode(raw);
+        let seg = crate::util::url_path::percent_decode(raw);
         if seg.is_empty() {
             return Err(UnsafePath("an empty path segment"));
         }

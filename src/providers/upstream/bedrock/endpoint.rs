@@ -115,7 +115,7 @@ pub fn model_from_path(path: &str) -> Option<String> {
     let path = path.split('?').next().unwrap_or(path);
     let mut segments = path.split('/');
     segments.find(|s| *s == "model")?;
-    segments.next().filter(|s| !s.is_empty()).map(sigv4::percent_decode)
+    segments.next().filter(|s| !s.is_empty()).map(crate::util::url_path::percent_decode)
 }
 
 /// A signed JSON POST to `<base>/model/<id>/<action>`.

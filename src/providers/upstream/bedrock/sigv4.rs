@@ -112,26 +112,7 @@ pub fn uri_encode(s: &str, keep_slash: bool) -> String {
     out
 }
 
-/// Decodes `%XX` escapes (bytes kept as they are when not valid escapes).
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let h = (bytes[i + 1] as char).to_digit(16);
-            let l = (bytes[i + 2] as char).to_digit(16);
-            if let (Some(h), Some(l)) = (h, l) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+use crate::util::url_path::percent_decode;
 
 /// The canonical URI of a non-S3 service: the wire path encoded again.
 pub fn canonical_uri(wire_path: &str) -> String {
