@@ -15,6 +15,8 @@ profile=--release
 cd "$ROOT"
 # Up to date when the last build of this profile is newer than every input.
 stamp="build/.built$profile"
+# A build with names kept is another build: its own stamp.
+[ "${ALEPHANT_KEEP_NAMES:-0}" = 1 ] && stamp="$stamp-names"
 if [ -f "$stamp" ] && [ -f build/index.js ] && [ -f build/index_bg.wasm ] &&
   [ -z "$(find src providers build.rs Cargo.toml Cargo.lock scripts/build.sh -newer "$stamp" -print -quit)" ]; then
   note "worker build is up to date ($stamp)"

@@ -1,9 +1,10 @@
 // Shared by the benchmark and the profiler: processes pinned to CPUs, the
-// gateway seeded through its admin API, and wrk runs.
+// gateway seeded through its admin API, the peer gateway beside it, and wrk
+// runs.
 
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -33,14 +34,30 @@ function start(cpu, cmd, args, readyPattern, env = process.env) {
   });
 }
 
+/** The peer gateway's start script (scripts/bench/peer, installed by bench.sh). */
+const PEER = join(ROOT, 'scripts/bench/peer/node_modules/@portkey-ai/gateway/build/start-server.js');
+
+/** Resolves once `url` answers at all (the peer prints nothing reliable when ready). */
+async function answering(url, ms = 60_000) {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 200))) {
+    try {
+      await fetch(url);
+      return;
+    } catch {}
+  }
+  throw new Error(`${url} did not answer`);
+}
+
 /**
- * Mock provider (CPU 1), gateway and passthrough worker in workerd via the
- * Miniflare API (CPU 0), the gateway seeded with a workspace whose OpenAI
- * key points at the mock. `inspectorPort` enables the V8 inspector.
+ * Mock provider (CPU 1); gateway, passthrough worker (workerd via the
+ * Miniflare API) and, with `peer`, the Portkey gateway (node) all on CPU 0;
+ * the gateway seeded through its admin API with a fresh workspace whose
+ * OpenAI key points at the mock and a virtual key with the shipped
+ * defaults. `inspectorPort` enables the V8 inspector.
  */
-export async function startStack({ inspectorPort } = {}) {
+export async function startStack({ inspectorPort, peer = false } = {}) {
   const state = mkdtempSync(join(tmpdir(), 'alephant-bench-'));
-  const masterKey = `mk-${randomBytes(8).toString('hex')}`;
+  const masterKey = `mk-${randomBytes(24).toString('hex')}`;
   const encKey = randomBytes(32).toString('base64');
   const [, mockUrl] = await start(1, join(ROOT, 'target/native/mock-provider'), ['--port', '0'], /listening on (http:\/\/\S+)/);
   execFileSync(join(ROOT, 'node_modules/.bin/wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], {
@@ -55,6 +72,14 @@ export async function startStack({ inspectorPort } = {}) {
   await start(0, process.execPath, [serve, 'gateway', String(gwPort), state, '', masterKey, encKey], /ready/, env);
   await start(0, process.execPath, [serve, 'passthrough', String(ptPort), state, `${mockUrl}/v1`], /ready/);
   const gateway = `http://127.0.0.1:${gwPort}`;
+  const peerPort = gwPort + 2;
+  if (peer) {
+    if (!existsSync(PEER)) throw new Error(`${PEER} is missing: run scripts/bench.sh, which installs it`);
+    const [c, a] = pin(0, process.execPath, [PEER, `--port=${peerPort}`, '--headless']);
+    const child = spawn(c, a, { cwd: ROOT, stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production' } });
+    children.push(child);
+    await answering(`http://127.0.0.1:${peerPort}/`);
+  }
 
   const admin = async (path, body) => {
     const r = await fetch(`${gateway}/admin${path}`, {
@@ -72,7 +97,16 @@ export async function startStack({ inspectorPort } = {}) {
     state,
     targets: {
       mock: { url: `${mockUrl}/v1/chat/completions`, auth: 'sk-bench' },
-      passthrough: { url: `http://127.0.0.1:${ptPort}/v1/chat/completions`, auth: 'sk-bench' },
+      floor: { url: `http://127.0.0.1:${ptPort}/v1/chat/completions`, auth: 'sk-bench' },
+      ...(peer
+        ? {
+            peer: {
+              url: `http://127.0.0.1:${peerPort}/v1/chat/completions`,
+              auth: 'sk-bench',
+              headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${mockUrl}/v1` },
+            },
+          }
+        : {}),
       gateway: { url: `${gateway}/v1/chat/completions`, auth: vk.key },
       // Every request after the first is an exact cache hit (KV read, no upstream).
       'cache hit': { url: `${gateway}/v1/chat/completions`, auth: vk.key, headers: { 'alephant-cache-enabled': 'true' } },

@@ -51,4 +51,58 @@ console.log(`gateway ${kind} c=${conns}: p50 ${result.p50} ms, ${result.rps} req
   .sort((a, b) => b[1] - a[1])
   .slice(0, 40)
   .forEach(([name, us]) => console.log(`${((us / total) * 100).toFixed(1).padStart(6)}%  ${name.slice(0, 140)}`));
+
+// Where the time goes by stage: each sample goes to the innermost frame on
+// its stack that names one of these (async stages show where they are
+// polled), the rest to the runtime.
+const STAGES = [
+  ['queue consumer (log rows to D1)', /observe::consumer/],
+  ['settle: log record, queue send', /pipeline::settle/],
+  ['health sync', /health_client/],
+  ['respond (answer, headers, usage)', /pipeline::respond/],
+  ['upstream fetch (dispatch)', /pipeline::dispatch|runtime::http::send|pipeline::attempts/],
+  ['cache lookup', /pipeline::cache/],
+  ['govern (limits, budgets)', /pipeline::govern|governance::admission/],
+  ['resolve (route, policy)', /pipeline::resolve|pipeline::plan|unified::route/],
+  ['request body (read, parse, checks)', /client_request.*read_body|pipeline::body|unified::read_request/],
+  ['authenticate, workspace config', /pipeline::authenticate|store::config/],
+  ['intake (headers, request id)', /pipeline::start|ClientRequest.*new/],
+  ['the rest of the fetch handler', /entry::_worker_fetch|pipeline::unified|entry::fetch/],
+];
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const stage = new Map();
+const stageOf = (id) => {
+  if (stage.has(id)) return stage.get(id);
+  const n = byId.get(id);
+  const name = n.callFrame.functionName;
+  let found = ['(idle)', '(program)', '(garbage collector)'].includes(name) ? name : STAGES.find(([, re]) => re.test(name))?.[0];
+  if (!found) {
+    const up = parent.get(id);
+    found = up === undefined ? 'runtime and JS glue outside a stage' : stageOf(up);
+  }
+  stage.set(id, found);
+  return found;
+};
+const byStage = new Map();
+profile.samples.forEach((id, i) => byStage.set(stageOf(id), (byStage.get(stageOf(id)) ?? 0) + (dt[i] ?? 0)));
+const inclusive = new Map();
+profile.samples.forEach((id, i) => {
+  const seen = new Set();
+  for (let at = id; at !== undefined; at = parent.get(at)) {
+    const f = byId.get(at).callFrame.functionName;
+    if (f.startsWith('alephant_gateway') && !seen.has(f)) {
+      seen.add(f);
+      inclusive.set(f, (inclusive.get(f) ?? 0) + (dt[i] ?? 0));
+    }
+  }
+});
+if (process.env.PROFILE_INCLUSIVE) {
+  console.log('\ntop inclusive gateway frames:');
+  [...inclusive.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40).forEach(([name, us]) => console.log(`${((us / total) * 100).toFixed(1).padStart(6)}%  ${name.slice(0, 160)}`));
+}
+console.log('\nby stage (inclusive):');
+[...byStage.entries()]
+  .sort((a, b) => b[1] - a[1])
+  .forEach(([name, us]) => console.log(`${((us / total) * 100).toFixed(1).padStart(6)}%  ${name}`));
 stopAll();

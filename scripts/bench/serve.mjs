@@ -34,7 +34,8 @@ if (mode === 'gateway') {
     modules: true,
     scriptPath: join(ROOT, 'build', 'index.js'),
     modulesRoot: join(ROOT, 'build'),
-    bindings: { ...workerOptions.bindings, MASTER_KEY: masterKey, PROVIDER_KEY_ENCRYPTION_KEY: encryptionKey, ...(process.env.ABLATE_LOG ? {ABLATE_LOG: '1'} : {}) },
+    // BENCH_BINDINGS (JSON) overrides bindings, for ablation experiments only.
+    bindings: { ...workerOptions.bindings, MASTER_KEY: masterKey, PROVIDER_KEY_ENCRYPTION_KEY: encryptionKey, ...JSON.parse(process.env.BENCH_BINDINGS ?? '{}') },
     defaultPersistRoot: join(stateDir, 'v3'),
   };
 } else {
