@@ -3,8 +3,9 @@
 
 use crate::api::routes::{route, Route};
 use crate::core::endpoint::Endpoint;
+use crate::runtime::client_request::ClientRequest;
 use crate::runtime::http::{self, ErrorShape};
-use worker::{event, Context, Env, MessageBatch, Request, Response, Result};
+use worker::{event, Context, Env, MessageBatch, Response, Result};
 
 // The runtime finds Durable Object classes among the module's exports.
 #[allow(unused_imports)]
@@ -21,14 +22,15 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+/// The runtime's request as it is (see `runtime::client_request` for why
+/// not `worker::Request`).
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    let path = req.path();
-    let method = req.method().to_string();
-    Ok(match route(&method, &path) {
+async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> Result<Response> {
+    let req = ClientRequest::new(raw);
+    Ok(match route(&req.method, &req.path) {
         Ok(Route::Health) => http::json(200, br#"{"status":"ok"}"#.to_vec(), None),
         Ok(Route::Preflight) => http::preflight(),
-        Ok(Route::Admin(segments)) => crate::api::admin::handle(req, &env, &segments).await,
+        Ok(Route::Admin(segments)) => crate::api::admin::handle(req.into_worker(), &env, &segments).await,
         Ok(Route::Unified(Endpoint::Passthrough { provider, path })) => {
             crate::pipeline::handle_passthrough(req, &env, &ctx, provider, path).await
         }

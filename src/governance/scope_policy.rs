@@ -76,6 +76,11 @@ pub struct ScopePolicy {
     /// beyond inference. Off unless a scope turns it on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_provider_account_api: Option<bool>,
+    /// Whether requests under this scope have their bodies archived to R2
+    /// (decides over the request's `alephant-archive` header and the
+    /// deployment default, unless the deployment turns the archive off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive_bodies: Option<bool>,
     /// Gateway headers (globs) a request under this scope may not use.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub denied_headers: Vec<String>,
@@ -236,6 +241,11 @@ impl EffectivePolicy {
     /// anything decides; off by default; the master key may.
     pub fn may_use_account_api(&self) -> bool {
         self.master || self.scopes.iter().find_map(|s| s.policy.allow_provider_account_api).unwrap_or(false)
+    }
+
+    /// Body archiving: the most specific scope that says anything decides.
+    pub fn archive_bodies(&self) -> Option<bool> {
+        self.scopes.iter().find_map(|s| s.policy.archive_bodies)
     }
 
     /// The scope that decides about account APIs, for refusals.

@@ -11,24 +11,21 @@ use crate::auth::virtual_key;
 use crate::governance::auth_throttle;
 use crate::routing::zero_config;
 use crate::runtime::config::{secret, Config};
-use crate::runtime::http::header;
 use crate::store::config as store;
 use std::rc::Rc;
-use worker::{Env, Request};
+use crate::runtime::client_request::ClientRequest;
+use worker::Env;
 
 /// `query_key`: a key given as `?key=` (Gemini-style REST clients), used
 /// only when no header carries one.
 pub async fn authenticate(
-    req: &Request,
+    req: &ClientRequest,
     env: &Env,
     cfg: &Config,
     rc: &mut RequestContext,
     query_key: Option<&str>,
 ) -> GatewayResult<Rc<Principal>> {
-    let authorization = header(req, "authorization");
-    let x_api_key = header(req, "x-api-key");
-    let x_goog_api_key = header(req, "x-goog-api-key");
-    let token = headers::client_token(authorization.as_deref(), x_api_key.as_deref(), x_goog_api_key.as_deref())
+    let token = headers::client_token(req.header("authorization"), req.header("x-api-key"), req.header("x-goog-api-key"))
         .or(query_key)
         .ok_or_else(principal::missing_key)?;
     let principal = match secret(env, "MASTER_KEY") {
@@ -39,7 +36,7 @@ pub async fn authenticate(
         _ => principal_for(env, cfg, token, rc).await?,
     };
 
-    if let Some(host) = header(req, "host") {
+    if let Some(host) = req.header("host") {
         if let Some(domain_ws) = store::workspace_for_host(env, cfg, &host, rc.started_ms).await? {
             if domain_ws != principal.workspace_id {
                 return Err(GatewayError::unauthorized(

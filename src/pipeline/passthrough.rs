@@ -6,6 +6,7 @@
 //! request is logged, rate-limited and policy-checked like any other.
 
 use super::context::RequestContext;
+use crate::observe::archive::ArchivePlan;
 use super::dispatch::send_raw;
 use super::respond::{fail, gateway_headers, json_answer, stream_answer, JsonConversion};
 use super::start::intake;
@@ -30,7 +31,8 @@ use crate::runtime::config::Config;
 use crate::runtime::http::{self, ErrorShape, UpstreamResponse};
 use crate::runtime::now_ms;
 use crate::store::config as store;
-use worker::{Context, Env, Request, Response};
+use crate::runtime::client_request::ClientRequest;
+use worker::{Context, Env, Response};
 
 /// Gateway errors in the shape the provider's own SDK understands: by the
 /// provider's wire format, so a workspace's own Anthropic-format provider
@@ -43,21 +45,20 @@ fn shape(kind: AdapterKind) -> ErrorShape {
     }
 }
 
-pub async fn handle_passthrough(mut req: Request, env: &Env, ctx: &Context, provider: String, path: String) -> Response {
+pub async fn handle_passthrough(req: ClientRequest, env: &Env, ctx: &Context, provider: String, path: String) -> Response {
     let cfg = Config::from_env(env);
     let endpoint = Endpoint::Passthrough { provider: provider.clone(), path: path.clone() };
-    let (mut rc, headers) = intake(&req, env, endpoint);
+    let mut rc = intake(&req, env, endpoint);
     let kind = catalog().provider(&provider).map_or(AdapterKind::Openai, |p| p.adapter);
-    match run(&mut req, env, &cfg, &mut rc, headers, &provider, &path).await {
+    match run(&req, env, &cfg, &mut rc, &provider, &path).await {
         Ok(sent) => respond(sent, rc, env, ctx).await,
         Err(e) => fail(rc, e, env, ctx, shape(kind)),
     }
 }
 
 /// The request URL's query, split from the virtual key it may carry.
-fn split_query(req: &Request) -> (String, Option<String>) {
-    let query = req.url().ok().and_then(|u| u.query().map(str::to_string)).unwrap_or_default();
-    native_paths::split_query(&query)
+fn split_query(req: &ClientRequest) -> (String, Option<String>) {
+    native_paths::split_query(&req.query)
 }
 
 /// What was sent, and what stage 6 needs to answer it.
@@ -81,18 +82,18 @@ fn refuse_path(why: &str) -> GatewayError {
 }
 
 async fn run(
-    req: &mut Request,
+    req: &ClientRequest,
     env: &Env,
     cfg: &Config,
     rc: &mut RequestContext,
-    headers: Vec<(String, String)>,
     provider_id: &str,
     path: &str,
 ) -> GatewayResult<Sent> {
+    let headers = &req.headers;
     let (query, query_key) = split_query(req);
     let principal = authenticate::authenticate(req, env, cfg, rc, query_key.as_deref()).await?;
     // The provider's own API is forwarded as it is: no template is rendered into it.
-    super::prompt::requested(&headers, &rc.endpoint)?;
+    super::prompt::requested(headers, &rc.endpoint)?;
     let workspace = store::workspace_config(env, cfg, &principal.workspace_id, rc.started_ms).await?;
     let spec: &ProviderSpec = workspace
         .custom_providers
@@ -101,7 +102,8 @@ async fn run(
         .or_else(|| catalog().provider(provider_id))
         .ok_or_else(|| GatewayError::not_found(ErrorCode::UnknownProvider, format!("No provider '{provider_id}'.")))?;
     let policy = workspace.effective_policy(&principal);
-    policy.check_headers(&headers)?;
+    policy.check_headers(headers)?;
+    rc.archive = ArchivePlan::new(cfg.archive, policy.archive_bodies(), headers);
     let method = method_name(req);
     let call = native_paths::classify(spec, method, path).map_err(|u| refuse_path(u.0))?;
     rc.provider = Some(spec.id.clone());
@@ -119,7 +121,7 @@ async fn run(
             ),
         ));
     }
-    let mut body = if matches!(method, "GET" | "HEAD") { Vec::new() } else { http::read_body(req, cfg.max_body_bytes).await? };
+    let mut body = if matches!(method, "GET" | "HEAD") { Vec::new() } else { req.read_body(cfg.max_body_bytes).await? };
     let mut strip_usage_chunk = false;
     let mut max_tokens = None;
     // The inference body as parsed once: its model and stream flag are read from it.
@@ -180,7 +182,7 @@ async fn run(
     let billed = matches!(call, NativeCall::Generate { .. } | NativeCall::Other);
     let unpriced = (billed && !model_spec.as_ref().is_some_and(ModelSpec::is_priced))
         .then(|| format!("{}/{}", spec.id, model.as_deref().unwrap_or("?")));
-    super::govern::govern(env, rc, &principal, &policy, &workspace, &headers, &est, unpriced.as_deref()).await?;
+    super::govern::govern(env, rc, &principal, &policy, &workspace, headers, &est, unpriced.as_deref()).await?;
 
     let target = crate::store::records::target(spec, model.as_deref().unwrap_or(""), credential, now_ms());
     let base = target.base_url;
@@ -188,8 +190,9 @@ async fn run(
         method,
         url: format!("{}{}{}", spec.passthrough_root(base), path, query),
         headers: headers
-            .into_iter()
+            .iter()
             .filter(|(k, _)| forward_on_passthrough(k) && !ACCOUNT_HEADERS.iter().any(|(h, _)| k.eq_ignore_ascii_case(h)))
+            .cloned()
             .collect(),
         body: (!body.is_empty()).then_some(body),
     };
@@ -221,8 +224,8 @@ async fn run(
 /// generation settings): each may appear once.
 const NATIVE_CONTAINERS: &[&str] = &["generationConfig", "generation_config", "inferenceConfig"];
 
-fn method_name(req: &Request) -> &'static str {
-    match req.method().to_string().as_str() {
+fn method_name(req: &ClientRequest) -> &'static str {
+    match req.method.as_str() {
         "GET" => "GET",
         "PUT" => "PUT",
         "PATCH" => "PATCH",

@@ -4,23 +4,21 @@ use super::context::{ClientMeta, RequestContext};
 use crate::api::client_ip::parse_trusted;
 use crate::core::headers::{client_request_id, X_REQUEST_ID};
 use crate::core::endpoint::Endpoint;
-use crate::observe::archive::ArchivePlan;
 use crate::runtime::config::{secret, test_hooks};
 use crate::runtime::{new_request_id, now_ms};
-use worker::{Env, Request};
+use crate::runtime::client_request::ClientRequest;
+use worker::Env;
 
-/// A context for a new request, and its headers as (lower-case name, value).
-pub fn intake(req: &Request, env: &Env, endpoint: Endpoint) -> (RequestContext, Vec<(String, String)>) {
-    let headers: Vec<(String, String)> = req.headers().entries().collect();
-    let trusted = env.var("TRUSTED_PROXIES").map(|v| parse_trusted(&v.to_string())).unwrap_or_default();
-    let meta = ClientMeta::from_headers(&headers, &trusted);
+/// A context for a new request.
+pub fn intake(req: &ClientRequest, env: &Env, endpoint: Endpoint) -> RequestContext {
+    let headers = &req.headers;
+    let trusted = secret(env, "TRUSTED_PROXIES").map(|v| parse_trusted(&v)).unwrap_or_default();
+    let meta = ClientMeta::from_headers(headers, &trusted);
     let client_id = headers.iter().find(|(k, _)| k == X_REQUEST_ID).map(|(_, v)| v.as_str());
     let mut rc = RequestContext::new(new_request_id(), now_ms(), endpoint, meta);
     rc.client_request_id = client_request_id(client_id);
-    let archive_on = secret(env, "ARCHIVE_BODIES").is_none_or(|v| !matches!(v.trim(), "false" | "0" | "off" | "no"));
-    rc.archive = ArchivePlan::new(archive_on, &headers);
     if test_hooks(env) {
         rc.test_fault = headers.iter().find(|(k, _)| k == "alephant-test-fault").map(|(_, v)| v.clone());
     }
-    (rc, headers)
+    rc
 }

@@ -8,6 +8,7 @@
 
 use super::attempts::{self, Answer, Attempted};
 use super::context::RequestContext;
+use crate::observe::archive::ArchivePlan;
 use super::plan::{self, Candidate, Defaults, Resilience};
 use super::respond::{cached_answer, composed_answer, fail, json_answer, keep_openai, stream_answer, JsonConversion};
 use super::start::intake;
@@ -27,14 +28,15 @@ use crate::runtime::http::{self, ErrorShape};
 use crate::runtime::now_ms;
 use crate::store::records::WorkspaceConfig;
 use crate::store::{config as store, prompts, routers};
-use worker::{Context, Env, Request, Response};
+use crate::runtime::client_request::ClientRequest;
+use worker::{Context, Env, Response};
 
 const SSE: &str = "text/event-stream; charset=utf-8";
 
-pub async fn handle_unified(mut req: Request, env: &Env, ctx: &Context, endpoint: Endpoint, router: Option<String>) -> Response {
+pub async fn handle_unified(req: ClientRequest, env: &Env, ctx: &Context, endpoint: Endpoint, router: Option<String>) -> Response {
     let cfg = Config::from_env(env);
-    let (mut rc, headers) = intake(&req, env, endpoint);
-    let result = run(&mut req, env, &cfg, &mut rc, headers, router).await;
+    let mut rc = intake(&req, env, endpoint);
+    let result = run(&req, env, &cfg, &mut rc, router).await;
     if let Some(ws) = rc.workspace_id.clone() {
         // Share what this request learned about target health (in the background).
         let (env, many) = (env.clone(), rc.attempts.len() > 1 || rc.router_id.is_some());
@@ -54,38 +56,39 @@ enum Ran {
 }
 
 async fn run(
-    req: &mut Request,
+    req: &ClientRequest,
     env: &Env,
     cfg: &Config,
     rc: &mut RequestContext,
-    headers: Vec<(String, String)>,
     router: Option<String>,
 ) -> GatewayResult<Ran> {
+    let headers = &req.headers;
     // 1 authenticate
     let principal = authenticate::authenticate(req, env, cfg, rc, None).await?;
-    let wanted_prompt = prompt::requested(&headers, &rc.endpoint)?;
-    let bytes = http::read_body(req, cfg.max_body_bytes).await?;
+    let wanted_prompt = prompt::requested(headers, &rc.endpoint)?;
+    let bytes = req.read_body(cfg.max_body_bytes).await?;
     let workspace = store::workspace_config(env, cfg, &principal.workspace_id, rc.started_ms).await?;
     let policy = workspace.effective_policy(&principal);
-    policy.check_headers(&headers)?;
+    policy.check_headers(headers)?;
+    rc.archive = ArchivePlan::new(cfg.archive, policy.archive_bodies(), headers);
     // 1b prompt, and the body as the request from here on
     let incoming = read_request(env, cfg, rc, &policy, &workspace.workspace_id, bytes, wanted_prompt).await?;
     // 2 resolve: the targets, in order, each allowed by the key's policy
-    let routed = route(env, cfg, rc, &principal, &workspace, &policy, &headers, &incoming.parsed, router).await?;
+    let routed = route(env, cfg, rc, &principal, &workspace, &policy, headers, &incoming.parsed, router).await?;
     // 3 govern: limits, concurrency and budgets, for the dearest planned target
     let models: Vec<ModelSpec> = routed.candidates.iter().filter_map(|c| resolve_model(&workspace, &c.qualified)).collect();
     let max_tokens = estimate::requested_max_tokens(&incoming.parsed.object);
     let est = estimate::estimate(incoming.body_len, incoming.images, max_tokens, &models.iter().collect::<Vec<_>>());
     let unpriced = routed.candidates.iter().find(|c| !resolve_model(&workspace, &c.qualified).is_some_and(|m| m.is_priced()));
-    govern::govern(env, rc, &principal, &policy, &workspace, &headers, &est, unpriced.map(|c| c.qualified.as_str())).await?;
+    govern::govern(env, rc, &principal, &policy, &workspace, headers, &est, unpriced.map(|c| c.qualified.as_str())).await?;
     // 4 cache
     let body = &incoming.parsed.object;
-    let lookup = cache::Lookup { env, cfg, workspace: &workspace, policy: &policy, headers: &headers, body, target: &routed.cache_target };
+    let lookup = cache::Lookup { env, cfg, workspace: &workspace, policy: &policy, headers, body, target: &routed.cache_target };
     if let Some(hit) = cache::lookup(rc, &lookup).await? {
         return Ok(Ran::Cached(hit));
     }
     // 5 dispatch (and 6 respond, by the caller)
-    let forwarded: Vec<(String, String)> = headers.into_iter().filter(|(k, _)| forward_on_unified(k)).collect();
+    let forwarded: Vec<(String, String)> = headers.iter().filter(|(k, _)| forward_on_unified(k)).cloned().collect();
     let request = attempts::Request { policy: &policy, workspace: &workspace, body, forwarded: &forwarded };
     attempts::run(rc, &request, &routed.candidates, &routed.resilience).await.map(Ran::Upstream)
 }
@@ -220,9 +223,9 @@ async fn respond(answer: Answer, rc: RequestContext, model: Option<ModelSpec>, e
 }
 
 /// `GET /v1/models` and `GET /v1/models/{id}`: what this key may call.
-pub async fn handle_models(req: Request, env: &Env, endpoint: Endpoint) -> Response {
+pub async fn handle_models(req: ClientRequest, env: &Env, endpoint: Endpoint) -> Response {
     let cfg = Config::from_env(env);
-    let (mut rc, _) = intake(&req, env, endpoint.clone());
+    let mut rc = intake(&req, env, endpoint.clone());
     let listed = async {
         let principal = authenticate::authenticate(&req, env, &cfg, &mut rc, None).await?;
         let workspace = store::workspace_config(env, &cfg, &principal.workspace_id, rc.started_ms).await?;

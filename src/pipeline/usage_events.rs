@@ -13,14 +13,15 @@ use crate::runtime::config::Config;
 use crate::runtime::http::{self, ErrorShape};
 use crate::runtime::{new_id, now_ms};
 use serde_json::json;
-use worker::{Env, Request, Response};
+use crate::runtime::client_request::ClientRequest;
+use worker::{Env, Response};
 
-pub async fn handle_usage_events(mut req: Request, env: &Env) -> Response {
+pub async fn handle_usage_events(req: ClientRequest, env: &Env) -> Response {
     let cfg = Config::from_env(env);
-    let (mut rc, _) = intake(&req, env, Endpoint::UsageEvents);
+    let mut rc = intake(&req, env, Endpoint::UsageEvents);
     let posted = async {
         let principal = authenticate::authenticate(&req, env, &cfg, &mut rc, None).await?;
-        let body = http::read_body(&mut req, cfg.max_body_bytes).await?;
+        let body = req.read_body(cfg.max_body_bytes).await?;
         let who = Poster {
             workspace_id: &principal.workspace_id,
             key_id: &principal.key_id,

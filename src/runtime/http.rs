@@ -76,51 +76,6 @@ pub fn error(e: &GatewayError, request_id: Option<&str>, shape: ErrorShape) -> R
     resp
 }
 
-/// Reads the request body, refusing more than `limit` bytes with a 413.
-/// A body with a `content-length` is read in one call (the runtime holds
-/// it to that length); a chunked one is counted as it streams in and cut
-/// at the limit, never buffered whole first.
-pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, GatewayError> {
-    let declared = req
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    let unreadable = || GatewayError::invalid_request(ErrorCode::UnreadableBody, "The request body could not be read.");
-    match declared {
-        Some(n) if n > limit => return Err(GatewayError::payload_too_large(limit)),
-        Some(_) => {
-            let body = req.bytes().await.map_err(|_| unreadable())?;
-            if body.len() > limit {
-                return Err(GatewayError::payload_too_large(limit));
-            }
-            return Ok(body);
-        }
-        None => {}
-    }
-    let Some(stream) = req.inner().body() else { return Ok(Vec::new()) };
-    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let mut out = Vec::new();
-    loop {
-        let result = JsFuture::from(reader.read()).await.map_err(|_| unreadable())?;
-        let done = js_sys::Reflect::get(&result, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
-        if done {
-            return Ok(out);
-        }
-        let value = js_sys::Reflect::get(&result, &JsValue::from_str("value")).map_err(|_| unreadable())?;
-        let chunk: js_sys::Uint8Array = value.dyn_into().map_err(|_| unreadable())?;
-        if out.len() + chunk.length() as usize > limit {
-            // Stop reading: the rest is never taken in.
-            let _ = reader.cancel();
-            return Err(GatewayError::payload_too_large(limit));
-        }
-        let start = out.len();
-        out.resize(start + chunk.length() as usize, 0);
-        chunk.copy_to(&mut out[start..]);
-    }
-}
-
 /// Why an upstream call produced no response.
 #[derive(Debug)]
 pub enum SendFailure {

@@ -4,3 +4,4 @@ pub mod json_depth;
 pub mod json_object;
 pub mod url_path;
 pub mod time;
+pub mod uuid_v7;

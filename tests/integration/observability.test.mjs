@@ -27,10 +27,13 @@ function assertNoSecrets(ctx, text, what) {
   for (const t of Object.values(ctx.tags)) assert.ok(!text.includes(`secret-${t}`), `${what} holds a provider key`);
 }
 
+/** A key whose policy archives its requests' bodies (the archive is off unless asked). */
+const archived = { keyOptions: { policy: { archive_bodies: true } } };
+
 describe('log rows', () => {
   let ctx;
   before(async () => {
-    ctx = await workspace();
+    ctx = await workspace(archived);
   });
 
   test('a streamed request: timings, usage, cost, attribution and the reassembled answer in R2', async () => {
@@ -118,8 +121,27 @@ describe('log rows', () => {
     assert.match(await r2Get(STATE_DIR, r.response_body_key), /Mock answer to: half private/);
   });
 
+  test('bodies are archived only when asked: off by default, the header asks, a policy decides over it', async () => {
+    const plain = await workspace();
+    const quiet = await ask(plain, user('not archived'));
+    const asked = await ask(plain, user('archive me'), { 'alephant-archive': 'true' });
+    const row = await logRow(plain.workspace.id, quiet.id);
+    assert.deepEqual([row.request_body_key, row.response_body_key], [null, null], 'no policy, no header: logged, not archived');
+    assert.ok(row.prompt_tokens > 0 && row.cost_nanos > 0, 'the row is complete without the archive');
+    const prefix = `${plain.workspace.id}/${new Date(row.created_at).toISOString().slice(0, 10).replaceAll('-', '/')}/${quiet.id}/`;
+    assert.equal(await r2Get(STATE_DIR, `${prefix}request.json`), null);
+    const kept = await logRow(plain.workspace.id, asked.id);
+    assert.match(await r2Get(STATE_DIR, kept.request_body_key), /archive me/);
+    assert.match(await r2Get(STATE_DIR, kept.response_body_key), /Mock answer to: archive me/);
+
+    const refused = await workspace({ keyOptions: { policy: { archive_bodies: false } } });
+    const r = await ask(refused, user('policy says no'), { 'alephant-archive': 'true' });
+    const no = await logRow(refused.workspace.id, r.id);
+    assert.deepEqual([no.request_body_key, no.response_body_key], [null, null], 'the policy decides over the header');
+  });
+
   test('an error\'s body is archived; no secret reaches a log row or R2', async () => {
-    const broken = await workspace({ providers: { openai: { directives: { status: 401 } } } });
+    const broken = await workspace({ providers: { openai: { directives: { status: 401 } } }, ...archived });
     const r = await ask(broken, user('with a bad provider key')).catch((e) => e);
     assert.ok(r.status >= 400);
     const id = r.headers?.get?.('alephant-id') ?? r.headers?.['alephant-id'];

@@ -181,7 +181,7 @@ describe('the gateway mints its own request id', () => {
   test('six concurrent requests with one x-request-id are six requests: six rows, archives, leases', async () => {
     const ctx = await workspace({
       providers: { openai: { directives: { latency: 700 } } },
-      keyOptions: { policy: { max_concurrency: 3 } },
+      keyOptions: { policy: { max_concurrency: 3, archive_bodies: true } },
     });
     const shared = `job-${randomUUID()}`;
     const answers = await Promise.all(Array.from({ length: 6 }, (_, i) =>
@@ -482,11 +482,18 @@ describe('input validation before any provider is asked', () => {
       method: 'POST', body, duplex: 'half',
       headers: { authorization: `Bearer ${ctx.key.key}`, 'content-type': 'application/json' },
     }).catch((e) => e);
-    if (r instanceof Error) {
+    // wrangler dev's proxy in front of the worker turns a connection the
+    // worker closed while the client was still sending into this 503; it is
+    // the same cut (on Cloudflare the client sees the 413 or a reset).
+    const devProxyCut = (res) => res.status === 503 && /restarted mid-request/.test(res.text);
+    const answer = r instanceof Error ? null : { status: r.status, text: await r.text().catch(() => null) };
+    if (answer === null || devProxyCut(answer)) {
       // The gateway may close the connection while the client is still sending.
       assert.ok(sent < 4 * limit, 'the upload was cut off');
     } else {
-      await refused(r, 413, 'request_too_large');
+      assert.equal(answer.status, 413, answer.text);
+      // The same race can cut the 413's body off; when it arrives it says why.
+      if (answer.text !== null) assert.equal(JSON.parse(answer.text).error.code, 'request_too_large');
     }
     const small = new ReadableStream({
       start(c) {
