@@ -2,7 +2,8 @@
 // Build with names kept first (ALEPHANT_KEEP_NAMES=1 scripts/build.sh), or
 // wasm functions show as numbers.
 //
-// Usage: node scripts/bench/profile.mjs [json|stream] [connections] [seconds]
+// Usage: node scripts/bench/profile.mjs [json|stream|cache] [connections] [seconds]
+// (cache: the JSON request with the exact cache on — every run after the first a hit)
 
 import WebSocket from 'ws';
 import { BODIES, startStack, stopAll, wrk } from './lib.mjs';
@@ -10,11 +11,13 @@ import { BODIES, startStack, stopAll, wrk } from './lib.mjs';
 const [kind = 'json', conns = '1', secs = '5'] = process.argv.slice(2);
 const inspectorPort = 9229 + Math.floor(Math.random() * 500);
 const { state, targets } = await startStack({ inspectorPort });
-wrk(state, targets.gateway, BODIES[kind], 4, 1); // warm-up
+const target = kind === 'cache' ? targets['cache hit'] : targets.gateway;
+const body = BODIES[kind === 'cache' ? 'json' : kind];
+wrk(state, target, body, 4, 1); // warm-up
 
 const list = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
-const target = list.find((t) => t.title?.includes('gateway')) ?? list[0];
-const ws = new WebSocket(target.webSocketDebuggerUrl);
+const inspected = list.find((t) => t.title?.includes('gateway')) ?? list[0];
+const ws = new WebSocket(inspected.webSocketDebuggerUrl);
 await new Promise((r) => ws.once('open', r));
 let seq = 0;
 const pending = new Map();
@@ -32,7 +35,7 @@ const cdp = (method, params = {}) =>
 await cdp('Profiler.enable');
 await cdp('Profiler.setSamplingInterval', { interval: 100 });
 await cdp('Profiler.start');
-const result = wrk(state, targets.gateway, BODIES[kind], Number(conns), Number(secs));
+const result = wrk(state, target, body, Number(conns), Number(secs));
 const { profile } = await cdp('Profiler.stop');
 ws.close();
 
@@ -100,6 +103,24 @@ profile.samples.forEach((id, i) => {
 if (process.env.PROFILE_INCLUSIVE) {
   console.log('\ntop inclusive gateway frames:');
   [...inclusive.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40).forEach(([name, us]) => console.log(`${((us / total) * 100).toFixed(1).padStart(6)}%  ${name.slice(0, 160)}`));
+}
+// PROFILE_CALLERS=name: the call paths (4 frames up) that spend that
+// function's self time — to tell runtime work apart by what asked for it.
+if (process.env.PROFILE_CALLERS) {
+  const paths = new Map();
+  profile.samples.forEach((id, i) => {
+    const n = byId.get(id);
+    if ((n.callFrame.functionName || '(anonymous)') !== process.env.PROFILE_CALLERS) return;
+    const chain = [];
+    for (let at = parent.get(id); at !== undefined && chain.length < 4; at = parent.get(at)) {
+      const f = byId.get(at).callFrame;
+      chain.push(`${(f.functionName || '(anonymous)').slice(0, 60)}@${f.url.split('/').pop()}:${f.lineNumber}`);
+    }
+    const key = `${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber} <- ${chain.join(' <- ')}`;
+    paths.set(key, (paths.get(key) ?? 0) + (dt[i] ?? 0));
+  });
+  console.log(`\ncallers of ${process.env.PROFILE_CALLERS}:`);
+  [...paths.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).forEach(([k, us]) => console.log(`${((us / total) * 100).toFixed(1).padStart(6)}%  ${k.slice(0, 400)}`));
 }
 console.log('\nby stage (inclusive):');
 [...byStage.entries()]

@@ -4,7 +4,8 @@
 //! ```text
 //!  options   alephant-cache-* headers over policy defaults → CacheOptions (or off)
 //!  key       canonical body + workspace/generation/endpoint/target/seed → SHA-256
-//!  exact     KV bucket under the key (entry.rs): hit → served in the wanted form (serve.rs)
+//!  exact     KV bucket under the key (entry.rs; recent ones from isolate memory, hot.rs):
+//!            hit → served in the wanted form (serve.rs)
 //!  semantic  final user turn → embedding (embed.rs) → nearest answer in the same
 //!            context (index.rs: Vectorize, or the SemanticIndex Durable Object)
 //!  coalesce  a miss claims the key's Coalescer object: lead (go upstream) or
@@ -19,6 +20,7 @@
 pub mod coalesce;
 pub mod convert;
 pub mod entry;
+pub mod hot;
 pub mod key;
 pub mod options;
 pub mod recorder;
