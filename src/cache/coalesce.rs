@@ -22,8 +22,15 @@ pub enum CoalesceCall {
     /// Lead or follow. A follower waits at most `wait_ms`.
     Claim { lease_id: String, lease_ms: u64, wait_ms: u64 },
     /// The leader's answer (a stored answer, JSON), handed to every
-    /// follower; kept for late arrivals only if the answer may be stored.
-    Done { lease_id: String, answer: String, keep: bool },
+    /// follower; kept for late arrivals only if the answer may be stored,
+    /// and never past the answer's own expiry.
+    Done {
+        lease_id: String,
+        answer: String,
+        keep: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_ms: Option<u64>,
+    },
     /// The leader has no answer to share (error, not storable).
     Abandon { lease_id: String },
 }
@@ -74,13 +81,15 @@ impl Flight {
 
     /// The leader reports; `false` when `lease_id` no longer leads (its
     /// lease lapsed and another request took over), so nothing changes.
-    /// `keep`: the answer may be handed to late arrivals (it was not `no-store`).
-    pub fn land(&mut self, lease_id: &str, answer: Option<String>, keep: bool, now_ms: u64) -> bool {
+    /// `keep_until_ms`: until when the answer may be handed to late arrivals
+    /// (`None`: not at all, it was `no-store`) — its own expiry, so a short
+    /// TTL is not stretched to `RECENT_MS`.
+    pub fn land(&mut self, lease_id: &str, answer: Option<String>, keep_until_ms: Option<u64>, now_ms: u64) -> bool {
         if self.leader.as_ref().map(|(id, _)| id.as_str()) != Some(lease_id) {
             return false;
         }
         self.leader = None;
-        self.recent = answer.filter(|_| keep).map(|a| (a, now_ms + RECENT_MS));
+        self.recent = answer.zip(keep_until_ms).map(|(a, until)| (a, until.min(now_ms + RECENT_MS)));
         true
     }
 }
@@ -94,16 +103,25 @@ mod tests {
         let mut f = Flight::default();
         assert_eq!(f.claim("a", 1_000, 0), Decision::Lead);
         assert_eq!(f.claim("b", 1_000, 10), Decision::Wait);
-        assert!(f.land("a", Some("answer".into()), true, 20));
+        assert!(f.land("a", Some("answer".into()), Some(u64::MAX), 20));
         assert_eq!(f.claim("c", 1_000, 30), Decision::Recent("answer".into()));
         assert_eq!(f.claim("d", 1_000, 20 + RECENT_MS), Decision::Lead, "recent answers expire");
+    }
+
+    #[test]
+    fn a_kept_answer_expires_with_its_ttl() {
+        let mut f = Flight::default();
+        f.claim("a", 1_000, 0);
+        assert!(f.land("a", Some("short".into()), Some(1_000), 10));
+        assert_eq!(f.claim("b", 1_000, 999), Decision::Recent("short".into()));
+        assert_eq!(f.claim("c", 1_000, 1_000), Decision::Lead, "a 1 s answer is not handed out after 1 s");
     }
 
     #[test]
     fn an_answer_that_may_not_be_stored_is_not_kept() {
         let mut f = Flight::default();
         f.claim("a", 1_000, 0);
-        assert!(f.land("a", Some("private".into()), false, 10));
+        assert!(f.land("a", Some("private".into()), None, 10));
         assert_eq!(f.claim("b", 1_000, 20), Decision::Lead);
     }
 
@@ -112,9 +130,9 @@ mod tests {
         let mut f = Flight::default();
         assert_eq!(f.claim("a", 100, 0), Decision::Lead);
         assert_eq!(f.claim("b", 100, 150), Decision::Lead);
-        assert!(!f.land("a", Some("late".into()), true, 160));
+        assert!(!f.land("a", Some("late".into()), Some(u64::MAX), 160));
         assert_eq!(f.claim("c", 100, 170), Decision::Wait);
-        assert!(f.land("b", None, true, 180));
+        assert!(f.land("b", None, Some(u64::MAX), 180));
         assert_eq!(f.claim("d", 100, 190), Decision::Lead, "an abandoned flight leaves no answer");
     }
 

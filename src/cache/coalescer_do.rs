@@ -42,8 +42,8 @@ impl Coalescer {
         }
     }
 
-    fn land(&self, lease_id: &str, answer: Option<String>, keep: bool) {
-        if !self.flight.borrow_mut().land(lease_id, answer.clone(), keep, now()) {
+    fn land(&self, lease_id: &str, answer: Option<String>, keep_until_ms: Option<u64>) {
+        if !self.flight.borrow_mut().land(lease_id, answer.clone(), keep_until_ms, now()) {
             return;
         }
         for follower in self.followers.borrow_mut().drain(..) {
@@ -63,12 +63,13 @@ impl DurableObject for Coalescer {
             CoalesceCall::Claim { lease_id, lease_ms, wait_ms } => {
                 Response::from_json(&self.claim(&lease_id, lease_ms, wait_ms).await)
             }
-            CoalesceCall::Done { lease_id, answer, keep } => {
-                self.land(&lease_id, Some(answer), keep);
+            CoalesceCall::Done { lease_id, answer, keep, expires_ms } => {
+                let keep_until = keep.then(|| expires_ms.unwrap_or(u64::MAX));
+                self.land(&lease_id, Some(answer), keep_until);
                 Response::from_json(&serde_json::json!({}))
             }
             CoalesceCall::Abandon { lease_id } => {
-                self.land(&lease_id, None, false);
+                self.land(&lease_id, None, None);
                 Response::from_json(&serde_json::json!({}))
             }
         }

@@ -323,7 +323,12 @@ pub async fn land(env: &Env, rc: &mut RequestContext) {
         expires_ms: now + plan.ttl_seconds * 1000,
     };
     if let Some(lease) = plan.lease {
-        let call = CoalesceCall::Done { lease_id: lease, answer: serde_json::to_string(&stored).unwrap_or_default(), keep: plan.store };
+        let call = CoalesceCall::Done {
+            lease_id: lease,
+            answer: serde_json::to_string(&stored).unwrap_or_default(),
+            keep: plan.store,
+            expires_ms: Some(stored.expires_ms),
+        };
         if let Err(e) = durable::call::<_, Value>(env, COALESCER, &plan.kv_key, &call).await {
             state.notes.push(format!("coalescing: could not hand the answer over: {e}"));
         }

@@ -63,6 +63,20 @@ describe('exact cache', () => {
     assert.equal(hit.prompt_tokens, miss.prompt_tokens, 'the usage the client saw is logged');
   });
 
+  test('an answer past its TTL is not served: not from the isolate\'s memory, not by the coalescer', async () => {
+    // The hit is served from the isolate's hot copy (cache/hot.rs, kept up
+    // to 30 s) and the coalescer keeps a landed answer for late arrivals
+    // (up to 10 s): the answer's own 1 s expiry must end both.
+    const ttl = { 'alephant-cache-ttl': '1' };
+    assert.equal((await ask(ctx, user('short-lived answer'), ttl)).cache, 'MISS');
+    assert.equal((await ask(ctx, user('short-lived answer'), ttl)).cache, 'HIT');
+    await new Promise((r) => setTimeout(r, 1_200));
+    const late = await ask(ctx, user('short-lived answer'), ttl);
+    assert.equal(late.cache, 'MISS');
+    const row = await logRow(ctx.workspace.id, late.headers.get('alephant-id'));
+    assert.doesNotMatch(row.cache_detail ?? '', /coalesced/, 'not handed the expired answer by the coalescer');
+  });
+
   test('fields that cannot change the answer do not change the key; the rest do', async () => {
     await ask(ctx, { ...user('key fields'), temperature: 1 });
     const same = await ask(ctx, { ...user('key fields'), temperature: 1.0, user: 'someone-else', metadata: { run: 'x' } });
