@@ -56,6 +56,6 @@ pub async fn add(env: &Env, kv_key: &str, answer: StoredAnswer, bucket_max: u8, 
         .execute()
         .await
         .map_err(|e| format!("kv write failed: {e}"))?;
-    HOT.with(|h| h.borrow_mut().put(kv_key, bucket, bytes, crate::runtime::now_ms()));
+    HOT.with(|h| h.borrow_mut().put(kv_key, bucket, bytes, now_ms));
     Ok(Some(index))
 }

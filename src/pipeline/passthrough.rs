@@ -56,11 +56,6 @@ pub async fn handle_passthrough(req: ClientRequest, env: &Env, ctx: &Context, pr
     }
 }
 
-/// The request URL's query, split from the virtual key it may carry.
-fn split_query(req: &ClientRequest) -> (String, Option<String>) {
-    native_paths::split_query(&req.query)
-}
-
 /// What was sent, and what stage 6 needs to answer it.
 struct Sent {
     upstream: UpstreamResponse,
@@ -90,7 +85,8 @@ async fn run(
     path: &str,
 ) -> GatewayResult<Sent> {
     let headers = &req.headers;
-    let (query, query_key) = split_query(req);
+    // The request URL's query, split from the virtual key it may carry.
+    let (query, query_key) = native_paths::split_query(&req.query);
     let principal = authenticate::authenticate(req, env, cfg, rc, query_key.as_deref()).await?;
     // The provider's own API is forwarded as it is: no template is rendered into it.
     super::prompt::requested(headers, &rc.endpoint)?;

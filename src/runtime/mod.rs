@@ -46,7 +46,9 @@ struct IdSource {
 impl IdSource {
     fn next(&mut self) -> uuid::Uuid {
         if self.used + 10 > self.pool.len() {
-            self.pool = random_bytes::<4096>().map(|b| b.to_vec()).unwrap_or_else(|_| uuid::Uuid::new_v4().as_bytes().repeat(2));
+            // Without crypto (never seen in Workers) one id's worth from
+            // uuid's own source, so no random bytes serve two ids.
+            self.pool = random_bytes::<4096>().map(|b| b.to_vec()).unwrap_or_else(|_| uuid::Uuid::new_v4().as_bytes().to_vec());
             self.used = 0;
         }
         let mut random = [0u8; 10];
