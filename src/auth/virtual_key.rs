@@ -2,19 +2,17 @@
 //! bits). Only the SHA-256 hash and a short visible prefix are stored; the
 //! token itself is shown once, when the key is created.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use super::bearer;
 use sha2::{Digest, Sha256};
 
 pub const PREFIX: &str = "vk-";
-/// Random bytes in a new key.
-pub const RANDOM_BYTES: usize = 24;
+pub use bearer::RANDOM_BYTES;
 /// Characters of the token kept in clear for people to recognise a key.
 const VISIBLE_CHARS: usize = 10;
 
 /// A new token from fresh random bytes.
 pub fn generate(random: &[u8; RANDOM_BYTES]) -> String {
-    format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(random))
+    bearer::generate(PREFIX, random)
 }
 
 /// Lower-case hex SHA-256 of the whole token: the lookup key in D1.
@@ -33,11 +31,7 @@ pub fn visible_prefix(token: &str) -> String {
 
 /// Cheap shape check before any lookup, so garbage never reaches D1.
 pub fn is_well_formed(token: &str) -> bool {
-    token.len() == PREFIX.len() + 32
-        && token.starts_with(PREFIX)
-        && token[PREFIX.len()..]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    bearer::is_well_formed(PREFIX, token)
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ pub mod records;
 pub mod ttl_cache;
 
 #[cfg(target_arch = "wasm32")]
+pub mod access_keys;
+#[cfg(target_arch = "wasm32")]
 pub mod config;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;

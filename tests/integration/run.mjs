@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway, startGatewayWithFakes, startMock } from './lib/processes.mjs';
+import { ACCESS_AUD, startAccessIssuer } from './lib/access.mjs';
 
 const here = import.meta.dirname;
 const filters = process.argv.slice(2);
@@ -28,8 +29,12 @@ const encryptionKey = randomBytes(32).toString('base64');
 console.log('==> starting mock provider');
 const mock = await startMock();
 console.log(`    ${mock.url}`);
+// Cloudflare Access single sign-on, against a team stand-in on loopback.
+const access = await startAccessIssuer();
 console.log('==> starting gateway (wrangler dev, local workerd)');
 const vars = {
+  ACCESS_TEAM_DOMAIN: access.url,
+  ACCESS_AUD,
   MASTER_KEY: masterKey,
   PROVIDER_KEY_ENCRYPTION_KEY: encryptionKey,
   // Short enough that the hanging-provider test ends quickly.
@@ -66,6 +71,8 @@ const code = await new Promise((resolve) => {
       GATEWAY_MASTER_KEY: masterKey,
       GATEWAY_STATE_DIR: gateway.stateDir,
       MOCK_URL: mock.url,
+      ACCESS_TEST_ISSUER: access.url,
+      ACCESS_TEST_KEY_PEM: access.pem,
     },
   });
   child.once('exit', (c) => resolve(c ?? 1));
@@ -80,6 +87,7 @@ if (code !== 0) {
 await fakes.stop();
 await gateway.stop();
 await mock.stop();
+await access.stop();
 // The state of a passing run is of no further use (a failing one is kept).
 if (code === 0) for (const g of [gateway, fakes]) rmSync(g.stateDir, { recursive: true, force: true });
 process.exit(code);

@@ -2,11 +2,11 @@
 
 use super::support::Admin;
 use super::{analytics, cache, governance, log_sink, logs, prompts, resources, routers, sessions};
-use crate::core::error::{ErrorType, GatewayError, GatewayResult, ErrorCode};
-use crate::core::headers::bearer_token;
-use crate::auth::secrets::{master_key_problem, secrets_equal};
+use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
+use super::access::{self, Via};
+use super::{members, session};
+use crate::auth::admin_access::{decide, need, route_workspace, Actor};
 use crate::governance::auth_throttle;
-use crate::runtime::config::secret;
 use crate::runtime::http::header;
 use crate::runtime::{new_request_id, now_ms};
 use crate::store::config::store_unavailable;
@@ -19,58 +19,70 @@ pub async fn handle(mut req: Request, env: &Env, segments: &[String]) -> Respons
         Ok(db) => db,
         Err(_) => return crate::runtime::http::error(&store_unavailable(), Some(&request_id), crate::runtime::http::ErrorShape::OpenAi),
     };
-    let admin = Admin { env: env.clone(), db, now: now_ms(), request_id };
-    // Guessing the master key counts against the client's IP like guessing virtual keys.
+    let mut admin = Admin { env: env.clone(), db, now: now_ms(), request_id, actor: Actor::Master };
+    // Guessing the master key or a token counts against the client's IP like guessing virtual keys.
     let ip = header(&req, "cf-connecting-ip");
     if let Err(e) = auth_throttle::check(ip.as_deref(), admin.now) {
         return admin.err(&e);
     }
-    if let Err(e) = authorize(&req, env) {
-        if e.code == ErrorCode::InvalidMasterKey {
-            if let Err(throttled) = auth_throttle::record_failure(env, ip.as_deref(), &admin.request_id, admin.now).await {
-                return admin.err(&throttled);
-            }
-        }
-        return admin.err(&e);
-    }
     let method = req.method().to_string();
     let query: Vec<(String, String)> = req.url().map(|u| u.query_pairs().into_owned().collect()).unwrap_or_default();
-    let body = if method == "POST" || method == "PATCH" || method == "PUT" {
-        match req.bytes().await {
-            Ok(b) => b,
-            Err(_) => return admin.err(&GatewayError::invalid_request(ErrorCode::UnreadableBody, "The request body could not be read.")),
-        }
-    } else {
-        Vec::new()
-    };
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    match route(&admin, &method, &segs, &query, &body).await {
+    let result = match (method.as_str(), segs.as_slice()) {
+        ("POST", ["session"]) => match read_body(&mut req, &method).await {
+            Ok(body) => session::login(&mut admin, &body).await,
+            Err(e) => Err(e),
+        },
+        ("GET", ["session"]) => session::current(&mut admin, &req).await,
+        ("DELETE", ["session"]) => session::logout(&mut admin, &req).await,
+        (_, ["session"]) => Err(GatewayError::method_not_allowed("GET, POST or DELETE")),
+        // The body is read only once the caller is known.
+        _ => match authorize(&mut admin, &req, &method, &segs, &query).await {
+            Ok(()) => match read_body(&mut req, &method).await {
+                Ok(body) => route(&admin, &method, &segs, &query, &body).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        },
+    };
+    match result {
         Ok(resp) => resp,
-        Err(e) => admin.err(&e),
+        Err(e) => {
+            if access::is_guess(&e) {
+                if let Err(throttled) = auth_throttle::record_failure(env, ip.as_deref(), &admin.request_id, admin.now).await {
+                    return admin.err(&throttled);
+                }
+            }
+            admin.err(&e)
+        }
     }
 }
 
-fn authorize(req: &Request, env: &Env) -> GatewayResult<()> {
-    let Some(master) = secret(env, "MASTER_KEY") else {
-        return Err(GatewayError::new(
-            503,
-            ErrorType::ApiError,
-            ErrorCode::AdminDisabled,
-            "The admin API is disabled: the MASTER_KEY secret is not set.",
-        ));
-    };
-    if let Some(why) = master_key_problem(&master) {
-        return Err(GatewayError::new(503, ErrorType::ApiError, ErrorCode::MasterKeyTooShort, why));
+async fn read_body(req: &mut Request, method: &str) -> GatewayResult<Vec<u8>> {
+    if method == "POST" || method == "PATCH" || method == "PUT" {
+        req.bytes().await.map_err(|_| GatewayError::invalid_request(ErrorCode::UnreadableBody, "The request body could not be read."))
+    } else {
+        Ok(Vec::new())
     }
-    let auth = header(req, "authorization");
-    match bearer_token(auth.as_deref(), None) {
-        Some(token) if secrets_equal(token, &master) => Ok(()),
-        Some(_) => Err(GatewayError::unauthorized(ErrorCode::InvalidMasterKey, "The admin API needs the master key.")),
-        None => Err(GatewayError::unauthorized(
-            ErrorCode::MissingApiKey,
-            "The admin API needs 'Authorization: Bearer <master key>'.",
-        )),
+}
+
+/// Authenticates the caller, holds browser calls to their CSRF token, and
+/// checks the role against the route's class (crate::auth::admin_access).
+async fn authorize(admin: &mut Admin, req: &Request, method: &str, segs: &[&str], query: &[(String, String)]) -> GatewayResult<()> {
+    let ws = route_workspace(segs);
+    let caller = access::authenticate(admin, req, ws).await?;
+    if method != "GET" && method != "HEAD" {
+        match &caller.via {
+            Via::Bearer => {}
+            Via::Session(session) => session::check_csrf(req, session)?,
+            // Access assertions ride on a cookie: a browser must log in
+            // (GET /admin/session) and use that session's CSRF token.
+            Via::Access => return Err(session::csrf_refused()),
+        }
     }
+    decide(&caller.actor, ws, need(method, segs, query))?;
+    admin.actor = caller.actor;
+    Ok(())
 }
 
 async fn route(admin: &Admin, method: &str, segs: &[&str], query: &[(String, String)], body: &[u8]) -> GatewayResult<Response> {
@@ -130,6 +142,13 @@ async fn route(admin: &Admin, method: &str, segs: &[&str], query: &[(String, Str
         ("PUT", ["workspaces", ws, "log-sink"]) => log_sink::put(admin, ws, body).await,
         ("GET", ["workspaces", ws, "log-sink"]) => log_sink::get(admin, ws).await,
         ("DELETE", ["workspaces", ws, "log-sink"]) => log_sink::delete(admin, ws).await,
+
+        ("POST", ["workspaces", ws, "tokens"]) => members::create_token(admin, ws, body).await,
+        ("GET", ["workspaces", ws, "tokens"]) => members::list_tokens(admin, ws).await,
+        ("POST", ["workspaces", ws, "tokens", id, "revoke"]) => members::revoke_token(admin, ws, id).await,
+        ("PUT", ["workspaces", ws, "members", email]) => members::put_member(admin, ws, email, body).await,
+        ("GET", ["workspaces", ws, "members"]) => members::list_members(admin, ws).await,
+        ("DELETE", ["workspaces", ws, "members", email]) => members::delete_member(admin, ws, email).await,
 
         ("GET", ["workspaces", ws, "audit-events"]) => logs::list_audit_events(admin, ws, query).await,
         ("GET", ["workspaces", ws, "logs"]) => logs::list_logs(admin, ws, query).await,

@@ -3,6 +3,7 @@
 //! checks that give a precise message and `param`.
 
 use crate::core::error::{GatewayError, GatewayResult, invalid_value, ErrorCode};
+use crate::auth::admin_access::Role;
 use crate::catalog::{catalog, AdapterKind, AuthScheme, ModelSpec, ProviderSpec};
 use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
@@ -426,6 +427,60 @@ impl CreateDomain {
     }
 }
 
+// ---- workspace access (tokens, members) ---------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub role: String,
+    /// Milliseconds since the epoch.
+    #[serde(default)]
+    pub expires_at: Option<u64>,
+    #[serde(default)]
+    pub read_bodies: Option<bool>,
+}
+
+pub struct ValidToken {
+    pub name: String,
+    pub role: Role,
+    pub expires_at: Option<u64>,
+    pub read_bodies: bool,
+}
+
+fn check_role(role: &str) -> GatewayResult<Role> {
+    Role::parse(role).ok_or_else(|| invalid_value("role", format!("'role' is one of owner, admin, developer, viewer, not '{role}'.")))
+}
+
+impl CreateToken {
+    pub fn validate(self, now_ms: u64) -> GatewayResult<ValidToken> {
+        if self.expires_at.is_some_and(|t| t <= now_ms) {
+            return Err(invalid_value("expires_at", "'expires_at' (milliseconds since the epoch) must be in the future."));
+        }
+        Ok(ValidToken {
+            name: check_name("name", self.name.as_deref().unwrap_or(""), false)?,
+            role: check_role(&self.role)?,
+            expires_at: self.expires_at,
+            read_bodies: self.read_bodies.unwrap_or(false),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PutMember {
+    pub role: String,
+    #[serde(default)]
+    pub read_bodies: Option<bool>,
+}
+
+impl PutMember {
+    pub fn validate(self) -> GatewayResult<(Role, bool)> {
+        Ok((check_role(&self.role)?, self.read_bodies.unwrap_or(false)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,5 +622,16 @@ mod tests {
     #[test]
     fn empty_body_is_an_empty_object() {
         assert!(parse::<CreateVirtualKey>(b"").is_ok());
+    }
+    #[test]
+    fn tokens_need_a_known_role_and_a_future_expiry() {
+        let t = parse::<CreateToken>(br#"{"name":"ci","role":"developer","read_bodies":true}"#).unwrap().validate(10).unwrap();
+        assert_eq!((t.role, t.read_bodies, t.name.as_str()), (Role::Developer, true, "ci"));
+        let e = parse::<CreateToken>(br#"{"role":"root"}"#).unwrap().validate(10).err().unwrap();
+        assert_eq!(e.param.as_deref(), Some("role"));
+        let e = parse::<CreateToken>(br#"{"role":"viewer","expires_at":5}"#).unwrap().validate(10).err().unwrap();
+        assert_eq!(e.param.as_deref(), Some("expires_at"));
+        assert!(parse::<CreateToken>(br#"{"role":"viewer","scope":"all"}"#).is_err(), "unknown fields are errors");
+        assert_eq!(parse::<PutMember>(br#"{"role":"owner"}"#).unwrap().validate().unwrap(), (Role::Owner, false));
     }
 }

@@ -1,9 +1,13 @@
-//! The admin API under `/admin/…`, authenticated by the master key.
+//! The admin API under `/admin/…`, authenticated by the master key, a
+//! workspace admin token, a console session or Cloudflare Access; what a
+//! workspace role may call is `crate::auth::admin_access`.
 //! Every change writes an audit event in the same D1 batch as the change.
 //! Described in `schema/openapi.yaml`.
 
 pub mod input;
 
+#[cfg(target_arch = "wasm32")]
+mod access;
 #[cfg(target_arch = "wasm32")]
 mod analytics;
 #[cfg(target_arch = "wasm32")]
@@ -19,11 +23,15 @@ mod log_sink;
 #[cfg(target_arch = "wasm32")]
 mod logs;
 #[cfg(target_arch = "wasm32")]
+mod members;
+#[cfg(target_arch = "wasm32")]
 mod prompts;
 #[cfg(target_arch = "wasm32")]
 mod resources;
 #[cfg(target_arch = "wasm32")]
 mod routers;
+#[cfg(target_arch = "wasm32")]
+mod session;
 #[cfg(target_arch = "wasm32")]
 mod sessions;
 #[cfg(target_arch = "wasm32")]
@@ -76,6 +84,11 @@ mod tests {
             "/admin/workspaces/{workspace}/log-sink",
             "/v1/usage-events",
             "/admin/workspaces/{workspace}/audit-events",
+            "/admin/session",
+            "/admin/workspaces/{workspace}/tokens",
+            "/admin/workspaces/{workspace}/tokens/{id}/revoke",
+            "/admin/workspaces/{workspace}/members",
+            "/admin/workspaces/{workspace}/members/{email}",
             "/admin/workspaces/{workspace}/logs",
             "/admin/workspaces/{workspace}/logs/{id}",
             "/admin/workspaces/{workspace}/analytics",

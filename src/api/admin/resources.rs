@@ -8,6 +8,7 @@ use super::input::{
 use super::support::{expand_json, limit, list, Admin};
 use crate::core::error::{ErrorType, GatewayError, GatewayResult, ErrorCode};
 use crate::auth::secrets::{hint, EncryptionKey, NONCE_BYTES};
+use crate::auth::admin_access::check_developer_key_body;
 use crate::auth::virtual_key;
 use crate::catalog::{catalog, ProviderSpec};
 use crate::observe::sql::SqlValue;
@@ -50,11 +51,15 @@ pub async fn create_workspace(admin: &Admin, body: &[u8]) -> GatewayResult<Respo
     Ok(admin.ok(201, &json!({ "id": id, "name": name, "settings": settings, "created_at": admin.now })))
 }
 
+/// Every workspace for the master key; a token or member sees its own only.
 pub async fn list_workspaces(admin: &Admin, query: &[(String, String)]) -> GatewayResult<Response> {
     let n = limit(query, 100, 1000);
-    let rows = admin
-        .rows("SELECT id, name, settings, created_at, updated_at FROM workspaces ORDER BY created_at LIMIT ?1", &[n.into()])
-        .await?;
+    let rows = match admin.actor.workspace() {
+        None => admin
+            .rows("SELECT id, name, settings, created_at, updated_at FROM workspaces ORDER BY created_at LIMIT ?1", &[n.into()])
+            .await?,
+        Some(own) => admin.rows("SELECT id, name, settings, created_at, updated_at FROM workspaces WHERE id = ?1", &[own.into()]).await?,
+    };
     Ok(admin.ok(200, &list(rows.into_iter().map(|r| expand_json(r, &["settings"])).collect())))
 }
 
@@ -205,7 +210,7 @@ pub async fn delete_custom_provider(admin: &Admin, ws: &str, id: &str) -> Gatewa
 // ---- virtual keys -----------------------------------------------------------
 
 const KEY_COLUMNS: &str = "id, workspace_id, key_prefix, name, agent_id, department, allowed_models, \
-     allowed_providers, rate_limit, policy, expires_at, revoked_at, created_at, updated_at";
+     allowed_providers, rate_limit, policy, expires_at, revoked_at, created_at, updated_at, created_by";
 const KEY_JSON: &[&str] = &["allowed_models", "allowed_providers", "policy"];
 
 fn json_list(list: &Option<Vec<String>>) -> SqlValue {
@@ -213,6 +218,10 @@ fn json_list(list: &Option<Vec<String>>) -> SqlValue {
 }
 
 pub async fn create_virtual_key(admin: &Admin, ws: &str, body: &[u8]) -> GatewayResult<Response> {
+    // A developer's key may narrow what it can reach, never pick its policy.
+    if admin.actor.only_own_keys() {
+        check_developer_key_body(&admin.actor, &input::parse::<Value>(body)?)?;
+    }
     let v = input::parse::<CreateVirtualKey>(body)?.validate(admin.now)?;
     admin.require_workspace(ws).await?;
     if let Some(agent) = &v.agent_id {
@@ -231,8 +240,8 @@ pub async fn create_virtual_key(admin: &Admin, ws: &str, body: &[u8]) -> Gateway
     let id = new_id("vk");
     let insert = admin.stmt(
         "INSERT INTO virtual_keys (id, workspace_id, key_hash, key_prefix, name, agent_id, department, allowed_models, \
-         allowed_providers, rate_limit, policy, expires_at, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+         allowed_providers, rate_limit, policy, expires_at, created_at, updated_at, created_by) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
         &[
             id.as_str().into(),
             ws.into(),
@@ -247,6 +256,7 @@ pub async fn create_virtual_key(admin: &Admin, ws: &str, body: &[u8]) -> Gateway
             v.policy.to_string().into(),
             v.expires_at.into(),
             admin.now.into(),
+            admin.actor.audit_name().into(),
         ],
     )?;
     let event = audit::event(
@@ -267,22 +277,39 @@ pub async fn create_virtual_key(admin: &Admin, ws: &str, body: &[u8]) -> Gateway
             "agent_id": v.agent_id, "department": v.department, "allowed_models": v.allowed_models,
             "allowed_providers": v.allowed_providers, "rate_limit": v.rate_limit, "policy": v.policy,
             "expires_at": v.expires_at, "revoked_at": null, "created_at": admin.now,
+            "created_by": admin.actor.audit_name(),
             "note": "Store this key now: it is shown only once.",
         }),
     ))
 }
 
+/// The `AND …` that keeps a developer to the keys it made, and its value.
+fn own_keys_filter(admin: &Admin, n: usize) -> (String, Option<SqlValue>) {
+    if admin.actor.only_own_keys() {
+        (format!(" AND created_by = ?{n}"), Some(admin.actor.audit_name().into()))
+    } else {
+        (String::new(), None)
+    }
+}
+
 pub async fn list_virtual_keys(admin: &Admin, ws: &str) -> GatewayResult<Response> {
     admin.require_workspace(ws).await?;
+    let (own, value) = own_keys_filter(admin, 2);
+    let mut params: Vec<SqlValue> = vec![ws.into()];
+    params.extend(value);
     let rows = admin
-        .rows(&format!("SELECT {KEY_COLUMNS} FROM virtual_keys WHERE workspace_id = ?1 ORDER BY created_at"), &[ws.into()])
+        .rows(&format!("SELECT {KEY_COLUMNS} FROM virtual_keys WHERE workspace_id = ?1{own} ORDER BY created_at"), &params)
         .await?;
     Ok(admin.ok(200, &list(rows.into_iter().map(|r| expand_json(r, KEY_JSON)).collect())))
 }
 
+/// A key of the workspace; a developer's own only (another's reads as missing).
 pub async fn key_row(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Value> {
+    let (own, value) = own_keys_filter(admin, 3);
+    let mut params: Vec<SqlValue> = vec![id.into(), ws.into()];
+    params.extend(value);
     admin
-        .row(&format!("SELECT {KEY_COLUMNS} FROM virtual_keys WHERE id = ?1 AND workspace_id = ?2"), &[id.into(), ws.into()])
+        .row(&format!("SELECT {KEY_COLUMNS} FROM virtual_keys WHERE id = ?1 AND workspace_id = ?2{own}"), &params)
         .await?
         .map(|r| expand_json(r, KEY_JSON))
         .ok_or_else(|| GatewayError::not_found(ErrorCode::VirtualKeyNotFound, format!("No virtual key '{id}'.")))

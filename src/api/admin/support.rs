@@ -2,6 +2,7 @@
 //! JSON-column expansion.
 
 use crate::analytics::Statement;
+use crate::auth::admin_access::Actor;
 use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::observe::sql::SqlValue;
 use crate::runtime::http::{self, ErrorShape};
@@ -15,6 +16,8 @@ pub struct Admin {
     pub db: D1Database,
     pub now: u64,
     pub request_id: String,
+    /// Who is calling, once authenticated (the master key until then).
+    pub actor: Actor,
 }
 
 impl Admin {
