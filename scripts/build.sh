@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the worker into build/ (index.js + index_bg.wasm).
+# Builds the worker into build/ (index.js + index_bg.wasm) and the web
+# console into build/console/ (served by Workers Static Assets).
 #
 # Usage: scripts/build.sh [--dev]     (release by default)
 # ALEPHANT_KEEP_NAMES=1 keeps wasm function names (for CPU profiles).
@@ -13,6 +14,10 @@ profile=--release
 [ "${ALEPHANT_SKIP_SETUP:-0}" = 1 ] || "$ROOT/scripts/setup.sh"
 
 cd "$ROOT"
+# The console (Workers Static Assets, build/console): a second or two with
+# esbuild, so it is simply rebuilt every time.
+node console/build.mjs
+
 # Up to date when the last build of this profile is newer than every input.
 stamp="build/.built$profile"
 # A build with names kept is another build: its own stamp.

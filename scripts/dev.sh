@@ -69,6 +69,7 @@ DEMO_JSON="$(python3 "$ROOT/scripts/seed_demo.py" \
   ${MOCK_URL:+--mock "$MOCK_URL"} ${OPENAI_KEY:+--openai-key "$OPENAI_KEY"})" || die "seeding failed"
 VK="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["key"])' "$DEMO_JSON")"
 WS="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["workspace_id"])' "$DEMO_JSON")"
+OWNER="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["owner_token"])' "$DEMO_JSON")"
 
 cat <<EOF
 
@@ -78,6 +79,9 @@ cat <<EOF
   workspace   $WS
   virtual key $VK
   admin key   (MASTER_KEY in .dev.vars)
+
+  console     http://localhost:$PORT/console/
+  log in with $OWNER   (owner of the demo workspace)
 
   curl:
     curl http://localhost:$PORT/v1/chat/completions \\

@@ -4,7 +4,8 @@
 Keeps the workspace id and virtual key in a state file so that every run of
 scripts/dev.sh prints the same key. Provider keys are reconciled on each run:
 real keys when given, otherwise the local mock provider's URL (its port may
-change between runs). Prints {"workspace_id", "key"} as JSON on stdout.
+change between runs). Prints {"workspace_id", "key", "owner_token"} as JSON
+on stdout.
 """
 
 import argparse
@@ -87,10 +88,21 @@ def main():
         key = vk["key"]
         print(f"    created virtual key {vk['key_prefix']}…", file=sys.stderr)
     state["key"] = key
+
+    # An owner token for the console (and for scripts that should not hold
+    # the master key): kept while it still works, else a new one.
+    owner = state.get("owner_token")
+    if not owner or call(a.gateway, "GET", f"/admin/workspaces/{ws}", owner)[0] != 200:
+        status, t = adm("POST", f"/workspaces/{ws}/tokens", {"name": "demo owner", "role": "owner"})
+        if status != 201:
+            sys.exit(f"cannot create the demo owner token: {t}")
+        owner = t["token"]
+        print(f"    created owner token {t['token_prefix']}…", file=sys.stderr)
+    state["owner_token"] = owner
     with open(a.state, "w") as f:
         json.dump(state, f)
     os.chmod(a.state, 0o600)
-    print(json.dumps({"workspace_id": ws, "key": key}))
+    print(json.dumps({"workspace_id": ws, "key": key, "owner_token": owner}))
 
 
 if __name__ == "__main__":

@@ -88,8 +88,24 @@ setup_node() {
   fi
 }
 
+# The console's browser test drives Debian's Chromium (no browser download
+# is possible on the machines we test on). Only the test suite asks for it.
+setup_browser() {
+  step "headless browser for the console test"
+  if have chromium; then
+    note "chromium present ($(chromium --version 2>/dev/null | head -1))"
+    return
+  fi
+  have apt-get || die "chromium not found and apt-get unavailable: install Chromium and re-run"
+  note "installing chromium (apt; about a minute once)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  have chromium || die "chromium missing after installing it"
+}
+
 setup_native_rust
 setup_wasm_toolchain
 setup_build_tools
 setup_node
+[ "${ALEPHANT_WITH_BROWSER:-0}" = 1 ] && setup_browser
 step "setup done"

@@ -2,13 +2,14 @@
 # The whole test suite, on a fresh machine or an old one:
 #   setup (installs what is missing) → worker build → native unit tests
 #   (pure logic, mock provider) → integration tests (the built worker in
-#   local workerd via wrangler dev, official SDK clients, mock provider).
+#   local workerd via wrangler dev, official SDK clients, mock provider,
+#   the console in headless Chromium).
 #
 # Usage: scripts/test.sh [integration-test-filter ...]
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-"$ROOT/scripts/setup.sh"
+ALEPHANT_WITH_BROWSER=1 "$ROOT/scripts/setup.sh"
 export ALEPHANT_SKIP_SETUP=1
 "$ROOT/scripts/build.sh"
 

@@ -29,6 +29,10 @@ async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> Result<Response
     let req = ClientRequest::new(raw);
     Ok(match route(&req.method, &req.path) {
         Ok(Route::Health) => http::json(200, br#"{"status":"ok"}"#.to_vec(), None),
+        // A browser opening the gateway's address lands in the console.
+        Ok(Route::Home) if req.header("accept").is_some_and(|a| a.contains("text/html")) => http::redirect("/console/"),
+        Ok(Route::Home) => http::json(200, br#"{"status":"ok"}"#.to_vec(), None),
+        Ok(Route::ConsoleRoot) => http::redirect("/console/"),
         Ok(Route::Preflight) => http::preflight(),
         Ok(Route::Admin(segments)) => crate::api::admin::handle(req.into_worker(), &env, &segments).await,
         Ok(Route::Unified(Endpoint::Passthrough { provider, path })) => {

@@ -11,6 +11,10 @@ use crate::util::url_path::percent_decode;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     Health,
+    /// `/`: the health answer for clients, the console for browsers.
+    Home,
+    /// `/console` without its slash (Static Assets serve `/console/*`).
+    ConsoleRoot,
     /// CORS preflight for any path.
     Preflight,
     Unified(Endpoint),
@@ -28,7 +32,9 @@ pub fn route(method: &str, path: &str) -> Result<Route, GatewayError> {
     let trimmed = path.trim_end_matches('/');
     let segments: Vec<&str> = trimmed.split('/').skip(1).collect();
     match segments.as_slice() {
-        ["health"] | [""] => expect(method, "GET", Route::Health),
+        ["health"] => expect(method, "GET", Route::Health),
+        [] => expect(method, "GET", Route::Home),
+        ["console"] if !path.ends_with('/') => expect(method, "GET", Route::ConsoleRoot),
         ["admin", rest @ ..] => Ok(Route::Admin(rest.iter().map(|s| s.to_string()).collect())),
         [prefix, rest @ ..] if *prefix == "v1" || *prefix == "ai" => unified(method, rest, path),
         ["router", id, prefix, rest @ ..] if !id.is_empty() && (*prefix == "v1" || *prefix == "ai") => {
@@ -172,6 +178,8 @@ mod tests {
     #[test]
     fn health_admin_and_preflight() {
         assert_eq!(route("GET", "/health"), Ok(Route::Health));
+        assert_eq!(route("GET", "/"), Ok(Route::Home));
+        assert_eq!(route("GET", "/console"), Ok(Route::ConsoleRoot));
         assert_eq!(route("OPTIONS", "/v1/chat/completions"), Ok(Route::Preflight));
         assert_eq!(route("GET", "/admin/workspaces"), Ok(Route::Admin(vec!["workspaces".into()])));
     }

@@ -38,6 +38,13 @@ pub fn preflight() -> Response {
     ResponseBuilder::new().with_status(204).with_headers(headers).empty()
 }
 
+/// A `302 Found` to a path of this gateway.
+pub fn redirect(location: &str) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("location", location);
+    ResponseBuilder::new().with_status(302).with_headers(headers).empty()
+}
+
 /// A JSON response with the gateway's standard headers.
 pub fn json(status: u16, body: Vec<u8>, request_id: Option<&str>) -> Response {
     let headers = Headers::new();
