@@ -251,6 +251,7 @@ mod tests {
         ("DELETE", "workspaces/ws_a/routers/r", Some(Role::Developer)),
         ("POST", "workspaces/ws_a/provider-keys", Some(Role::Admin)),
         ("DELETE", "workspaces/ws_a/provider-keys/pk_1", Some(Role::Admin)),
+        ("PATCH", "workspaces/ws_a/provider-keys/pk_1", Some(Role::Admin)),
         ("POST", "workspaces/ws_a/providers", Some(Role::Admin)),
         ("PUT", "workspaces/ws_a/policies/key/vk_1", Some(Role::Admin)),
         ("POST", "workspaces/ws_a/budgets", Some(Role::Admin)),

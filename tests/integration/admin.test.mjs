@@ -89,6 +89,28 @@ describe('secrets', () => {
   });
 });
 
+describe('provider keys', () => {
+  test('a disabled provider key is kept but never used, until enabled again', async () => {
+    const ctx = await workspace();
+    const ws = ctx.workspace.id;
+    const [pk] = (await admin('GET', `/workspaces/${ws}/provider-keys`)).data;
+    const ask = () => ctx.client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    await ask();
+    const before = (await mock.requests(ctx.tags.openai)).length;
+    assert.deepEqual(await admin('PATCH', `/workspaces/${ws}/provider-keys/${pk.id}`, { enabled: false }), { id: pk.id, enabled: false });
+    const listed = (await admin('GET', `/workspaces/${ws}/provider-keys`)).data.find((k) => k.id === pk.id);
+    assert.ok(!listed.enabled, 'still listed, as disabled');
+    await assert.rejects(ask(), (e) => e.status >= 400 && e.status < 500 && e.status !== 429);
+    assert.equal((await mock.requests(ctx.tags.openai)).length, before, 'nothing reached the provider');
+    await admin('PATCH', `/workspaces/${ws}/provider-keys/${pk.id}`, { enabled: true });
+    assert.ok((await ask()).choices[0].message.content);
+    const bad = await admin('PATCH', `/workspaces/${ws}/provider-keys/${pk.id}`, { enabled: 'no' }, { raw: true });
+    assert.equal(bad.status, 400);
+    const events = await admin('GET', `/workspaces/${ws}/audit-events?action=provider_key.*`);
+    assert.deepEqual(events.data.map((e) => e.action).slice(0, 2), ['provider_key.enabled', 'provider_key.disabled']);
+  });
+});
+
 describe('audit', () => {
   test('every admin change writes an audit event', async () => {
     const ctx = await workspace();

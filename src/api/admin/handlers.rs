@@ -100,6 +100,7 @@ async fn route(admin: &Admin, method: &str, segs: &[&str], query: &[(String, Str
 
         ("POST", ["workspaces", ws, "provider-keys"]) => r::create_provider_key(admin, ws, body).await,
         ("GET", ["workspaces", ws, "provider-keys"]) => r::list_provider_keys(admin, ws).await,
+        ("PATCH", ["workspaces", ws, "provider-keys", id]) => r::patch_provider_key(admin, ws, id, body).await,
         ("DELETE", ["workspaces", ws, "provider-keys", id]) => r::delete_provider_key(admin, ws, id).await,
 
         ("POST", ["workspaces", ws, "routers"]) => routers::create(admin, ws, body).await,

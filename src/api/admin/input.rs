@@ -427,6 +427,13 @@ impl CreateDomain {
     }
 }
 
+/// `PATCH …/provider-keys/{id}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchProviderKey {
+    pub enabled: bool,
+}
+
 // ---- workspace access (tokens, members) ---------------------------------------
 
 #[derive(Deserialize)]

@@ -144,6 +144,26 @@ pub async fn list_provider_keys(admin: &Admin, ws: &str) -> GatewayResult<Respon
     Ok(admin.ok(200, &list(rows.into_iter().map(|r| expand_json(r, &["config"])).collect())))
 }
 
+/// `PATCH …/provider-keys/{id}` `{"enabled": bool}`: a disabled key stays
+/// stored (and listed) but is never used, until enabled again.
+pub async fn patch_provider_key(admin: &Admin, ws: &str, id: &str, body: &[u8]) -> GatewayResult<Response> {
+    let enabled = input::parse::<input::PatchProviderKey>(body)?.enabled;
+    admin.require_workspace(ws).await?;
+    admin
+        .row("SELECT id FROM provider_keys WHERE id = ?1 AND workspace_id = ?2", &[id.into(), ws.into()])
+        .await?
+        .ok_or_else(|| GatewayError::not_found(ErrorCode::ProviderKeyNotFound, format!("No provider key '{id}'.")))?;
+    let update = admin.stmt(
+        "UPDATE provider_keys SET enabled = ?1, updated_at = ?2 WHERE id = ?3 AND workspace_id = ?4",
+        &[u64::from(enabled).into(), admin.now.into(), id.into(), ws.into()],
+    )?;
+    let action = if enabled { "provider_key.enabled" } else { "provider_key.disabled" };
+    let event = audit::event(admin, Some(ws), action, "provider_key", id, json!({}))?;
+    admin.batch(vec![update, event]).await?;
+    cache::invalidate_workspace(ws);
+    Ok(admin.ok(200, &json!({ "id": id, "enabled": enabled })))
+}
+
 pub async fn delete_provider_key(admin: &Admin, ws: &str, id: &str) -> GatewayResult<Response> {
     admin.require_workspace(ws).await?;
     admin

@@ -1,7 +1,7 @@
 // Provider credentials: listed by hint only, added (the secret goes into a
-// password field and is never shown), deleted.
+// password field and is never shown), disabled / enabled, deleted.
 import { useState } from 'preact/hooks';
-import { del, get, List, post, wsPath } from '../../api';
+import { del, get, List, patch, post, wsPath } from '../../api';
 import { Badge, Section } from '../../components/Bits';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { Field, FormError } from '../../components/Field';
@@ -68,6 +68,16 @@ export function ProviderKeys({ ws, principal }: PageProps) {
                       label: 'Actions',
                       sort: false as const,
                       render: (k: ProviderKey) => (
+                        <span class="row-actions">
+                        <ConfirmButton
+                          label={k.enabled ? 'Disable' : 'Enable'}
+                          danger={!!k.enabled}
+                          testid={`pk-toggle-${k.id}`}
+                          onConfirm={async () => {
+                            await patch(wsPath(ws, `/provider-keys/${encodeURIComponent(k.id)}`), { enabled: !k.enabled });
+                            keys.reload();
+                          }}
+                        />
                         <ConfirmButton
                           label="Delete"
                           testid={`pk-delete-${k.id}`}
@@ -76,6 +86,7 @@ export function ProviderKeys({ ws, principal }: PageProps) {
                             keys.reload();
                           }}
                         />
+                        </span>
                       ),
                     },
                   ]
