@@ -7,7 +7,6 @@
 use super::access::{self, Caller, Via};
 use super::audit;
 use super::support::Admin;
-use crate::auth::admin_access::Actor;
 use crate::auth::bearer;
 use crate::auth::console_session::{self, master_fingerprint, Subject};
 use crate::auth::secrets::secrets_equal;
@@ -102,11 +101,7 @@ async fn start(admin: &Admin, subject: Subject, principal: Value) -> GatewayResu
     )?;
     // Sessions past their end are removed as new ones start: the table stays small.
     let sweep = admin.stmt("DELETE FROM console_sessions WHERE expires_at < ?1", &[admin.now.into()])?;
-    let ws = match &admin.actor {
-        Actor::Master => None,
-        Actor::Member(m) => Some(m.workspace_id.clone()),
-    };
-    let event = audit::event(admin, ws.as_deref(), "session.started", "session", principal["id"].as_str().unwrap_or(""), json!({}))?;
+    let event = audit::event(admin, admin.actor.workspace(), "session.started", "session", principal["id"].as_str().unwrap_or(""), json!({}))?;
     admin.batch(vec![insert, sweep, event]).await?;
     let mut resp = admin.ok(201, &session_body(principal, &session, Some(expires_at)));
     let _ = resp.headers_mut().set("set-cookie", &console_session::set_cookie(&session));
