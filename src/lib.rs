@@ -12,6 +12,7 @@ pub mod cache;
 pub mod catalog;
 pub mod core;
 pub mod governance;
+pub mod guardrails;
 pub mod observe;
 pub mod pipeline;
 pub mod prompts;

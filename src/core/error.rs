@@ -64,12 +64,14 @@ error_codes! {
     ForcedRoutingNotAllowed = "forced_routing_not_allowed",
     GatewayMisconfigured = "gateway_misconfigured",
     GeminiRequestEncode = "gemini_request_encode",
+    GuardrailViolation = "guardrail_violation",
     HeaderNotAllowed = "header_not_allowed",
     InternalError = "internal_error",
     InvalidAdminToken = "invalid_admin_token",
     InvalidApiKey = "invalid_api_key",
     InvalidBody = "invalid_body",
     InvalidCacheHeader = "invalid_cache_header",
+    InvalidGuardrailsHeader = "invalid_guardrails_header",
     InvalidJson = "invalid_json",
     InvalidMasterKey = "invalid_master_key",
     InvalidModel = "invalid_model",
@@ -88,6 +90,7 @@ error_codes! {
     KeyRevoked = "key_revoked",
     LogNotFound = "log_not_found",
     LogSinkNotFound = "log_sink_not_found",
+    MaxInputTokensExceeded = "max_input_tokens_exceeded",
     MasterKeyTooShort = "master_key_too_short",
     MemberNotFound = "member_not_found",
     MethodNotAllowed = "method_not_allowed",
@@ -171,6 +174,8 @@ impl ErrorCode {
                 | ErrorCode::ModelNotAllowed
                 | ErrorCode::ProviderNotAllowed
                 | ErrorCode::HeaderNotAllowed
+                | ErrorCode::GuardrailViolation
+                | ErrorCode::MaxInputTokensExceeded
                 | ErrorCode::ForcedRoutingNotAllowed
                 | ErrorCode::ProviderAccountApiNotAllowed
                 | ErrorCode::UnpricedModel
