@@ -160,6 +160,7 @@ fn main() {
         black_box(alephant_gateway::cache::serve::serve(answer, alephant_gateway::cache::serve::Wanted::for_endpoint("chat", true, true)));
     });
     translation();
+    guardrails();
     bench("catalog parse (once per isolate)", || {
         black_box(catalog::Catalog::from_json(catalog::BUNDLE).unwrap());
     });
@@ -209,4 +210,57 @@ fn translation() {
             black_box(t.finish());
         });
     }
+}
+
+/// Guardrails: the cost per KB of text scanned with every detector on, on
+/// prose with a few findings; and a whole guarded request and answer.
+fn guardrails() {
+    use alephant_gateway::guardrails::config::{Direction, GuardPolicy, GuardrailsConfig};
+    use alephant_gateway::guardrails::findings::Findings;
+    use alephant_gateway::guardrails::scan;
+    use alephant_gateway::guardrails::vault::Vault;
+    use alephant_gateway::pipeline::guard::Guard;
+
+    println!("guardrails (all seven detectors; a workspace rule and a deny-word list where named):");
+    let config = |v: serde_json::Value| -> GuardrailsConfig { serde_json::from_value(v).unwrap() };
+    let detectors = serde_json::json!({"email": {"input": "tokenize", "output": "redact"}, "phone": {"input": "tokenize"},
+        "card": {"input": "redact"}, "iban": {"input": "redact"}, "ssn": {"input": "redact"}, "ip": {"input": "log"},
+        "secret": {"input": "redact", "output": "redact"}});
+    let all = config(serde_json::json!({"detectors": detectors}));
+    let with_words = config(serde_json::json!({"detectors": detectors,
+        "deny_words": [{"id": "rivals", "words": ["acme", "globex", "initech", "umbrella corp"], "input": "block"}]}));
+    let with_regex = config(serde_json::json!({"detectors": detectors,
+        "rules": [{"id": "codename", "pattern": "(?i)project\\s+falcon", "input": "redact"}]}));
+    let policy = |c: &GuardrailsConfig| GuardPolicy::merge([("ws".to_string(), c)].into_iter(), &[]).unwrap();
+    let (builtin, words, regex) = (policy(&all), policy(&with_words), policy(&with_regex));
+    // Support-ticket prose: numbers, dates, versions, code — and a few real findings per KB.
+    let paragraph = "Customer 18273 wrote on 2026-11-20 at 14:05 about order #99812 (v2.4.1): the export to \
+        s3://bucket/path failed with error 0x80070005 after 3 retries; total 1,234.50 EUR. Contact alice@example.com \
+        or +1 (415) 555-0100. Server 10.0.12.7 logs show std::io::Error; see ticket ABC-1234. ";
+    let text = paragraph.repeat(64 * 1024 / paragraph.len() + 1);
+    let kb = text.len() as f64 / 1024.0;
+    println!("  (log-like text: ~11 findings and ~130 digit runs, capitals and colons per KB)");
+    for (name, p) in [("built-in detectors", &builtin), ("+ a deny-word list", &words), ("+ a regex rule", &regex)] {
+        let ns = bench(&format!("  scan {kb:.0} KB, {name}"), || {
+            let (mut v, mut f) = (Vault::default(), Findings::default());
+            black_box(scan::scan(black_box(&text), &p.input, Direction::Input, &mut v, &mut f).unwrap());
+        });
+        println!("{:<44} {:>9.2} µs/KB", "    per KB", ns / 1000.0 / kb);
+    }
+    let clean = "The quick brown fox jumps over the lazy dog while the gateway routes requests. ".repeat(64 * 1024 / 80 + 1);
+    let ns = bench("  scan 64 KB of plain prose, built-in", || {
+        let (mut v, mut f) = (Vault::default(), Findings::default());
+        black_box(scan::scan(black_box(&clean), &builtin.input, Direction::Input, &mut v, &mut f).unwrap());
+    });
+    println!("{:<44} {:>9.2} µs/KB", "    per KB", ns / 1000.0 / (clean.len() as f64 / 1024.0));
+    let req = serde_json::to_vec(&serde_json::json!({"model": "gpt-4o-mini", "messages": [
+        {"role": "system", "content": "You are a helpful assistant. ".repeat(12)},
+        {"role": "user", "content": paragraph.repeat(4)}]})).unwrap();
+    println!("  (request: {} bytes)", req.len());
+    bench("  guard a chat request (parse, scan, rewrite)", || {
+        let mut o = body::parse(black_box(&req)).unwrap().object;
+        let mut g = Guard::new(builtin.clone());
+        black_box(g.request(&mut o, 0).unwrap());
+        black_box(o.to_vec());
+    });
 }

@@ -1,7 +1,7 @@
 //! The layers of `src/` point one way (docs/architecture.md):
 //!
 //! ```text
-//! core, util → catalog → providers, routing, governance, auth, prompts, cache
+//! core, util → catalog → providers, routing, governance, guardrails, auth, prompts, cache
 //!   → store → observe, analytics → runtime → pipeline, api → entry
 //! ```
 //!
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["core", "util"],
     &["catalog"],
-    &["providers", "routing", "governance", "auth", "prompts", "cache"],
+    &["providers", "routing", "governance", "guardrails", "auth", "prompts", "cache"],
     &["store"],
     &["observe", "analytics"],
     &["runtime"],

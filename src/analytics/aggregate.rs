@@ -30,13 +30,17 @@ pub enum Dim {
     Session,
     /// A value of the `properties` JSON column.
     Property(String),
+    /// A guardrail that found something (`email`, a rule id): a request
+    /// counts once in each guardrail's group; requests with no findings
+    /// form the `null` group.
+    Guardrail,
     /// UTC day, `2026-11-20`.
     Day,
     /// UTC hour, `2026-11-20T13:00:00Z`.
     Hour,
 }
 
-pub const DIM_NAMES: &str = "key, agent, department, model, provider, endpoint, status, cache_status, user, session, property:<name>, day, hour";
+pub const DIM_NAMES: &str = "key, agent, department, model, provider, endpoint, status, cache_status, user, session, guardrail, property:<name>, day, hour";
 
 impl Dim {
     pub fn parse(text: &str) -> Result<Dim, GatewayError> {
@@ -51,6 +55,7 @@ impl Dim {
             "cache_status" => Dim::CacheStatus,
             "user" => Dim::User,
             "session" => Dim::Session,
+            "guardrail" => Dim::Guardrail,
             "day" => Dim::Day,
             "hour" => Dim::Hour,
             other => match other.strip_prefix("property:") {
@@ -73,6 +78,7 @@ impl Dim {
             Dim::CacheStatus => "cache_status".into(),
             Dim::User => "user".into(),
             Dim::Session => "session".into(),
+            Dim::Guardrail => "guardrail".into(),
             Dim::Property(p) => format!("property:{p}"),
             Dim::Day => "day".into(),
             Dim::Hour => "hour".into(),
@@ -96,6 +102,7 @@ impl Dim {
             Dim::CacheStatus => "cache_status".into(),
             Dim::User => "user_id".into(),
             Dim::Session => "session_id".into(),
+            Dim::Guardrail => "json_extract(gr.value, '$.detector')".into(),
             Dim::Property(p) => format!("json_extract(properties, {})", b.bind(property_path(p))),
             Dim::Day => "strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')".into(),
             Dim::Hour => "strftime('%Y-%m-%dT%H:00:00Z', created_at / 1000, 'unixepoch')".into(),
@@ -191,10 +198,20 @@ impl Analytics {
             pct("ttft_ms", 50, "ttft_p50_ms"),
             pct("ttft_ms", 95, "ttft_p95_ms"),
         ]);
+        // Grouping by guardrail joins each request to its findings, one row
+        // per distinct guardrail (the first finding of each stands for it).
+        let source = match dims.contains(&Dim::Guardrail) {
+            false => format!("request_logs WHERE {}", conds.join(" AND ")),
+            true => format!(
+                "(SELECT * FROM request_logs WHERE {}) AS r LEFT JOIN json_each(r.guardrails) AS gr \
+                 WHERE gr.key IS NULL OR gr.key = (SELECT MIN(x.key) FROM json_each(r.guardrails) AS x \
+                 WHERE json_extract(x.value, '$.detector') = json_extract(gr.value, '$.detector'))",
+                conds.join(" AND ")
+            ),
+        };
         let mut sql = format!(
-            "WITH base AS (SELECT {} FROM request_logs WHERE {}), ranked AS (SELECT *, {}, {} FROM base) SELECT {} FROM ranked",
+            "WITH base AS (SELECT {} FROM {source}), ranked AS (SELECT *, {}, {} FROM base) SELECT {} FROM ranked",
             base_cols.join(", "),
-            conds.join(" AND "),
             rank("latency_ms"),
             rank("ttft_ms"),
             select.join(", "),
@@ -381,6 +398,26 @@ mod tests {
         assert_eq!(t["ttft_p50_ms"], 25, "5th of 10");
         assert_eq!(t["ttft_p95_ms"], 50);
         assert_eq!(r["groups"], json!([]));
+    }
+
+    #[test]
+    fn a_request_counts_once_per_guardrail_it_tripped() {
+        let db = TestDb::new();
+        let findings = |v: Value| ("guardrails", v.to_string().into());
+        let email_twice = json!([
+            {"detector": "email", "direction": "input", "action": "tokenize", "count": 2},
+            {"detector": "email", "direction": "output", "action": "redact", "count": 1},
+            {"detector": "card", "direction": "input", "action": "block", "count": 1}
+        ]);
+        db.log("g1", "ws", 10, &[findings(email_twice), ("status", 400.into())]);
+        db.log("g2", "ws", 11, &[findings(json!([{"detector": "email", "direction": "input", "action": "log", "count": 1}]))]);
+        db.log("g3", "ws", 12, &[]);
+        db.log("g4", "ws2", 13, &[findings(json!([{"detector": "email", "direction": "input", "action": "log", "count": 1}]))]);
+        let r = run(&db, &[("from", "0"), ("to", "100"), ("group_by", "guardrail")]);
+        let groups: Vec<(Value, Value, Value)> =
+            r["groups"].as_array().unwrap().iter().map(|g| (g["group"]["guardrail"].clone(), g["requests"].clone(), g["errors"].clone())).collect();
+        assert_eq!(groups, vec![(json!("email"), json!(2), json!(1)), (Value::Null, json!(1), json!(0)), (json!("card"), json!(1), json!(1))]);
+        assert_eq!(r["totals"]["requests"], 3, "totals count each request once");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub const FORCED_ROUTING: &str = "alephant-forced-routing";
 pub const RATELIMIT_POLICY: &str = "alephant-ratelimit-policy";
 pub const PROMPT_ID: &str = "alephant-prompt-id";
 pub const PROMPT_VERSION: &str = "alephant-prompt-version";
+pub const GUARDRAILS: &str = "alephant-guardrails";
 
 /// Headers a provider commonly uses to name its own request id, in order of preference.
 pub const PROVIDER_REQUEST_ID_HEADERS: &[&str] = &[

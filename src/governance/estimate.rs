@@ -15,7 +15,7 @@ use super::scopes::Estimates;
 use crate::catalog::{pricing, ModelSpec};
 use crate::core::usage::Usage;
 
-const TOKENS_PER_IMAGE: u64 = 1_000;
+pub const TOKENS_PER_IMAGE: u64 = 1_000;
 const DEFAULT_MAX_OUTPUT: u64 = 4_096;
 
 /// Image parts in a request body (OpenAI `image_url`, Anthropic/Gemini-style `image`/`inlineData`).

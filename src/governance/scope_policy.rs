@@ -19,6 +19,7 @@ use super::rate_limit;
 use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use crate::auth::principal::{Principal, MASTER_KEY_ID};
 use crate::cache::options::CacheDefaults;
+use crate::guardrails::config::{self as guard_config, GuardPolicy, GuardrailsConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -87,6 +88,10 @@ pub struct ScopePolicy {
     /// Cache defaults for requests under this scope (headers override them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheDefaults>,
+    /// Detectors, rules and limits over the text of requests and answers
+    /// (docs/guardrails.md); per detector, the most specific scope decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardrails: Option<GuardrailsConfig>,
 }
 
 impl ScopePolicy {
@@ -100,6 +105,9 @@ impl ScopePolicy {
         }
         if let Some(c) = &self.cache {
             c.validate()?;
+        }
+        if let Some(g) = &self.guardrails {
+            g.validate()?;
         }
         if self.max_tokens == Some(0) {
             return Err(("max_tokens".into(), "must be at least 1".into()));
@@ -138,7 +146,7 @@ pub struct Scoped {
 }
 
 impl Scoped {
-    fn name(&self) -> String {
+    pub fn name(&self) -> String {
         match self.kind {
             ScopeKind::Key => "this key's policy".into(),
             ScopeKind::Agent => format!("the policy of agent '{}'", self.id),
@@ -259,6 +267,24 @@ impl EffectivePolicy {
     /// The cache defaults in force: per field, the most specific scope's.
     pub fn cache_defaults(&self) -> CacheDefaults {
         CacheDefaults::merged(self.scopes.iter().filter_map(|s| s.policy.cache.as_ref()))
+    }
+
+    /// The guardrails the request runs under, with its
+    /// `alephant-guardrails` header (which may only make them stricter);
+    /// `None` when no scope sets any and the header asks for none.
+    pub fn guardrails(&self, headers: &[(String, String)]) -> GatewayResult<Option<GuardPolicy>> {
+        let header = headers.iter().find(|(k, _)| k == crate::core::headers::GUARDRAILS).map(|(_, v)| v.as_str());
+        if header.is_none() && self.scopes.iter().all(|s| s.policy.guardrails.is_none()) {
+            return Ok(None);
+        }
+        let bad_header = |why: String| {
+            GatewayError::invalid_request(ErrorCode::InvalidGuardrailsHeader, format!("alephant-guardrails: {why}."))
+                .with_param(crate::core::headers::GUARDRAILS)
+        };
+        let entries = guard_config::parse_header(header.unwrap_or_default()).map_err(bad_header)?;
+        let named = self.scopes.iter().filter_map(|s| s.policy.guardrails.as_ref().map(|g| (s.name(), g)));
+        let policy = GuardPolicy::merge(named, &entries).map_err(bad_header)?;
+        Ok((!policy.is_empty()).then_some(policy))
     }
 
     /// Refuses gateway headers a scope does not permit.

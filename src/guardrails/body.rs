@@ -33,6 +33,16 @@ fn walk(v: &mut Value, f: &mut dyn FnMut(&mut String) -> Result<(), Blocked>) ->
     }
 }
 
+/// Every prose string of a tree (structural keys and data URLs skipped), in order.
+pub fn each_text(v: &Value, f: &mut dyn FnMut(&str)) {
+    match v {
+        Value::String(s) if !s.starts_with("data:") => f(s),
+        Value::Array(items) => items.iter().for_each(|i| each_text(i, f)),
+        Value::Object(map) => map.iter().filter(|(k, _)| !STRUCTURAL.contains(&k.as_str())).for_each(|(_, v)| each_text(v, f)),
+        _ => {}
+    }
+}
+
 /// Runs `checks` over one string in place; true when it changed.
 fn guard_string(s: &mut String, checks: &[Decided], dir: Direction, vault: &mut Vault, findings: &mut Findings) -> Result<bool, Blocked> {
     Ok(match scan::scan(s, checks, dir, vault, findings)? {

@@ -12,6 +12,7 @@
 //! ```
 
 use super::detect::Detector;
+use super::moderation::ModerationConfig;
 use super::rules::{self, Matcher};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -119,6 +120,25 @@ pub struct GuardrailsConfig {
     /// The largest input, in estimated tokens, a request may send.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_input_tokens: Option<u64>,
+    /// What happens when a request asks for a JSON schema and the answer
+    /// does not follow it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<SchemaCheck>,
+    /// A moderation model over the request's text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderation: Option<ModerationConfig>,
+}
+
+/// The answer against the request's `response_format` JSON schema.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SchemaCheck {
+    #[default]
+    Off,
+    /// A non-conforming answer is a 502 `invalid_model_output`.
+    Reject,
+    /// Tried once more on the next target of the route, then rejected.
+    Fallback,
 }
 
 pub const MAX_RULES: usize = 50;
@@ -176,6 +196,9 @@ impl GuardrailsConfig {
         if self.max_input_tokens == Some(0) {
             return Err(("guardrails.max_input_tokens".into(), "must be at least 1".into()));
         }
+        if let Some(m) = &self.moderation {
+            m.validate()?;
+        }
         Ok(())
     }
 }
@@ -219,11 +242,15 @@ pub struct GuardPolicy {
     pub input: Vec<Decided>,
     pub output: Vec<Decided>,
     pub max_input_tokens: Option<(u64, String)>,
+    pub output_schema: SchemaCheck,
+    /// The moderation model of the most specific scope that sets one, and that scope.
+    pub moderation: Option<(ModerationConfig, String)>,
 }
 
 impl GuardPolicy {
     pub fn is_empty(&self) -> bool {
-        self.input.is_empty() && self.output.is_empty() && self.max_input_tokens.is_none()
+        self.input.is_empty() && self.output.is_empty() && self.max_input_tokens.is_none() && self.output_schema == SchemaCheck::Off
+            && self.moderation.is_none()
     }
 
     pub fn checks(&self, d: Direction) -> &[Decided] {
@@ -245,7 +272,15 @@ impl GuardPolicy {
     pub fn merge<'a>(scopes: impl Iterator<Item = (String, &'a GuardrailsConfig)>, header: &[HeaderEntry]) -> Result<GuardPolicy, String> {
         let mut policy = GuardPolicy::default();
         let mut decided: BTreeMap<(String, Direction), ()> = BTreeMap::new();
+        let mut schema_set = false;
         for (scope, config) in scopes {
+            if let (false, Some(check)) = (schema_set, config.output_schema) {
+                policy.output_schema = check;
+                schema_set = true;
+            }
+            if let (None, Some(m)) = (&policy.moderation, &config.moderation) {
+                policy.moderation = Some((m.clone(), scope.clone()));
+            }
             let mut candidates: Vec<(Check, Directions)> = config.detectors.iter().map(|(d, a)| (Check::Builtin(*d), a.clone())).collect();
             for r in &config.rules {
                 if let Ok(m) = rules::cached(&r.pattern) {
@@ -275,6 +310,9 @@ impl GuardPolicy {
         }
         for entry in header {
             policy.raise(entry)?;
+        }
+        if policy.moderation.as_ref().is_some_and(|(m, _)| m.action() == Action::Off) {
+            policy.moderation = None;
         }
         policy.input.retain(|d| d.action != Action::Off);
         policy.output.retain(|d| d.action != Action::Off);
@@ -347,10 +385,20 @@ mod tests {
         let dept = config(json!({"max_input_tokens": 500}));
         let scopes = [("key".to_string(), &key), ("dept".to_string(), &dept), ("ws".to_string(), &ws)];
         let p = GuardPolicy::merge(scopes.into_iter(), &[]).unwrap();
+        assert_eq!(p.output_schema, SchemaCheck::Off);
         assert_eq!(action(&p, Direction::Input, "email"), Some(Action::Log));
         assert_eq!(action(&p, Direction::Output, "email"), Some(Action::Redact));
         assert_eq!(action(&p, Direction::Input, "card"), Some(Action::Block));
         assert_eq!(p.max_input_tokens, Some((500, "dept".into())));
+    }
+
+    #[test]
+    fn the_most_specific_scope_sets_the_schema_check() {
+        let key = config(json!({"output_schema": "reject"}));
+        let ws = config(json!({"output_schema": "fallback"}));
+        let p = GuardPolicy::merge([("key".to_string(), &key), ("ws".to_string(), &ws)].into_iter(), &[]).unwrap();
+        assert_eq!(p.output_schema, SchemaCheck::Reject);
+        assert!(!p.is_empty());
     }
 
     #[test]
@@ -371,6 +419,24 @@ mod tests {
     fn off_everywhere_is_empty() {
         let ws = config(json!({"detectors": {"email": {"input": "off"}}}));
         assert!(GuardPolicy::merge([("ws".to_string(), &ws)].into_iter(), &[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_json_schema_matches_the_code() {
+        let schema: serde_json::Value = serde_json::from_str(include_str!("../../schema/guardrails.schema.json")).unwrap();
+        for e in schema["examples"].as_array().unwrap() {
+            config(e.clone()).validate().unwrap_or_else(|why| panic!("example does not validate: {why:?}: {e}"));
+        }
+        let detectors: Vec<&str> = schema["properties"]["detectors"]["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        let mut names: Vec<&str> = Detector::ALL.iter().map(|d| d.name()).collect();
+        names.sort();
+        let mut listed = detectors.clone();
+        listed.sort();
+        assert_eq!(listed, names);
+        let actions: Vec<&str> = schema["$defs"]["action"]["enum"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+        assert_eq!(actions, ["off", "log", "tokenize", "redact", "block"]);
+        assert_eq!(schema["properties"]["rules"]["maxItems"], MAX_RULES);
+        assert_eq!(schema["properties"]["rules"]["items"]["properties"]["pattern"]["maxLength"], MAX_PATTERN);
     }
 
     #[test]

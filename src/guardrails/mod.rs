@@ -13,6 +13,8 @@
 //!  body       every text field of a JSON request or answer
 //!  stream     the same for an SSE answer, chunk by chunk, placeholders split
 //!             across chunks included
+//!  schema     the answer against the JSON schema the request asked for
+//!  moderation a moderation model's verdict as a guardrail (the call is the pipeline's)
 //! ```
 //!
 //! Pure: no I/O, natively tested; the pipeline decides when it runs.
@@ -21,7 +23,9 @@ pub mod body;
 pub mod config;
 pub mod detect;
 pub mod findings;
+pub mod moderation;
 pub mod rules;
 pub mod scan;
+pub mod schema;
 pub mod stream;
 pub mod vault;

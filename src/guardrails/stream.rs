@@ -291,10 +291,13 @@ impl<S: TextStage> GuardStream<S> {
 
 impl<S: TextStage> StreamTransform for GuardStream<S> {
     fn push(&mut self, chunk: &[u8]) -> ChunkOut {
+        let translated = self.inner.push(chunk);
         if self.stopped {
+            // Withheld: nothing more goes out, but the stream is still read
+            // through `inner`, so its usage is observed and charged.
             return ChunkOut::Bytes(Vec::new());
         }
-        let out = match self.inner.push(chunk) {
+        let out = match translated {
             ChunkOut::Same => self.feed(chunk),
             ChunkOut::Bytes(b) => self.feed(&b),
         };
@@ -302,10 +305,10 @@ impl<S: TextStage> StreamTransform for GuardStream<S> {
     }
 
     fn finish(&mut self) -> Vec<u8> {
+        let tail = self.inner.finish();
         if self.stopped {
             return Vec::new();
         }
-        let tail = self.inner.finish();
         let mut out = self.feed(&tail);
         if let Some(ev) = self.parser.finish() {
             self.event(ev, &mut out);

@@ -91,6 +91,10 @@ pub struct LogRecord {
     /// reported it (a stream cut or left early, an answer without usage).
     #[serde(default)]
     pub usage_estimated: bool,
+    /// What the guardrails found (JSON: detector, direction, action,
+    /// count — never a value), `None` when nothing.
+    #[serde(default)]
+    pub guardrails: Option<String>,
     /// Test deployments only (`ALLOW_TEST_HOOKS`): a fault the consumer
     /// plays on this record (`d1-fail-once`, `d1-dup-once`). Not a column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,6 +110,7 @@ pub const COLUMNS: &[&str] = &[
     "cached_tokens", "cache_creation_tokens", "reasoning_tokens", "cost_nanos", "cache_status",
     "cost_saved_nanos", "router_id", "target", "attempts", "policy", "request_body_key", "response_body_key",
     "cache_key", "cache_detail", "error_type", "prompt_id", "prompt_version", "client_request_id", "usage_estimated",
+    "guardrails",
 ];
 
 /// `INSERT OR IGNORE`: a message delivered twice writes one row.
@@ -174,6 +179,7 @@ impl LogRecord {
             r.prompt_version.into(),
             r.client_request_id.into(),
             r.usage_estimated.into(),
+            r.guardrails.into(),
         ]
     }
 }
@@ -224,6 +230,7 @@ mod tests {
             include_str!("../../migrations-d1/0005_cache.sql"),
             include_str!("../../migrations-d1/0006_observability.sql"),
             include_str!("../../migrations-d1/0009_security.sql"),
+            include_str!("../../migrations-d1/0011_guardrails.sql"),
         ]
         .concat();
         for c in COLUMNS {

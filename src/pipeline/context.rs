@@ -58,6 +58,8 @@ pub struct RequestContext {
     pub cache: Option<CacheState>,
     /// The prompt template (id, version) the messages were rendered from.
     pub prompt: Option<(String, u64)>,
+    /// The request's guardrails: its policy, placeholders and findings.
+    pub guard: Option<super::guard::Guard>,
     // archive
     /// Which bodies go to the archive.
     pub archive: ArchivePlan,
@@ -117,6 +119,7 @@ impl RequestContext {
             budget_webhooks: Vec::new(),
             cache: None,
             prompt: None,
+            guard: None,
             archive: ArchivePlan::default(),
             request_body: None,
             answer: None,
@@ -244,6 +247,7 @@ impl RequestContext {
             response_body_key: self.response_body_key.clone(),
             client_request_id: self.client_request_id.clone(),
             usage_estimated: self.usage_estimated,
+            guardrails: self.guard.as_ref().and_then(|g| g.findings_json()),
             test_fault: self.test_fault.clone(),
         })
     }

@@ -39,6 +39,7 @@
 
 pub mod body;
 pub mod context;
+pub mod guard;
 pub mod intake;
 pub mod models;
 pub mod plan;
@@ -55,6 +56,8 @@ mod cache;
 mod dispatch;
 #[cfg(target_arch = "wasm32")]
 mod govern;
+#[cfg(target_arch = "wasm32")]
+mod moderate;
 #[cfg(target_arch = "wasm32")]
 mod passthrough;
 #[cfg(target_arch = "wasm32")]

@@ -100,6 +100,7 @@ async fn run(
     let policy = workspace.effective_policy(&principal);
     policy.check_headers(headers)?;
     rc.archive = ArchivePlan::new(cfg.archive, policy.archive_bodies(), headers);
+    let guards = policy.guardrails(headers)?;
     let method = method_name(req);
     let call = native_paths::classify(spec, method, path).map_err(|u| refuse_path(u.0))?;
     rc.provider = Some(spec.id.clone());
@@ -126,7 +127,8 @@ async fn run(
         // Inference bodies are JSON the gateway decides on: read them as strictly as /v1.
         let mut object = super::body::parse_object(&body)?;
         super::body::check_repeated(&object, NATIVE_CONTAINERS)?;
-        let mut rewritten = false;
+        // The same guardrails as /v1: the provider sees only the guarded text.
+        let mut rewritten = super::guard::guard_request(rc, guards, &mut object, estimate::image_parts(&body))?;
         if let NativeCall::Generate { openai_stream_usage } = call {
             let capped = super::body::cap_tokens(rc, &policy, &mut object, token_cap::native_site(spec.adapter, path))?;
             max_tokens = capped.effective;
@@ -140,6 +142,7 @@ async fn run(
         if rewritten {
             body = object.to_vec();
         }
+        super::moderate::input(env, rc, &workspace, &object).await?;
         parsed = Some(object);
     }
     if rc.archive.request {

@@ -13,6 +13,8 @@ use crate::cache::serve::{Served, SSE_CONTENT_TYPE};
 use crate::catalog::pricing::Nanos;
 use crate::catalog::{pricing, ModelSpec};
 use crate::providers::stream_transform::{ChunkOut, StreamTransform};
+use crate::guardrails::stream;
+use super::guard::block_decision;
 use crate::providers::usage::{self, Usage};
 use crate::runtime::http::{self, ErrorShape, UpstreamResponse};
 use crate::runtime::now_ms;
@@ -52,8 +54,8 @@ pub fn price(rc: &mut RequestContext, model: Option<&ModelSpec>) {
     if let (Some(m), Some(u)) = (model, rc.usage.as_ref()) {
         rc.cost = pricing::cost(m, u);
     }
-    // A semantic lookup's embedding call is spend too.
-    let lookup = rc.cache.as_ref().map_or(0, |c| c.lookup_cost_nanos);
+    // A semantic lookup's embedding call and a moderation call are spend too.
+    let lookup = rc.cache.as_ref().map_or(0, |c| c.lookup_cost_nanos) + rc.guard.as_ref().map_or(0, |g| g.moderation_cost_nanos);
     if lookup > 0 {
         rc.cost = Some(Nanos(rc.cost.map_or(0, |c| c.0) + lookup));
     }
@@ -110,7 +112,13 @@ pub async fn json_answer(
     let text_answer = rc.endpoint.generates() || matches!(rc.endpoint, crate::core::endpoint::Endpoint::Passthrough { .. });
     rc.estimate_missing_usage(if text_answer { (answered.len() as u64).div_ceil(4) } else { 0 });
     price(&mut rc, model.as_ref());
+    let (scanned, restored) = match guard_json(&mut rc, replacement.as_deref().unwrap_or(&bytes)) {
+        Ok(g) => g,
+        Err(e) => return fail(rc, e, env, ctx, ErrorShape::OpenAi),
+    };
+    let replacement = scanned.or(replacement);
     keep_answer(&mut rc, replacement.as_deref().unwrap_or(&bytes));
+    let replacement = restored.or(replacement);
     drop(bytes);
     let content_type = match &replacement {
         Some(_) => "application/json".to_string(),
@@ -131,6 +139,25 @@ pub async fn json_answer(
             }
         }
     }
+}
+
+/// The output guardrails over a complete JSON answer: what the cache and
+/// the archive keep (masked, placeholders as they are) and what the client
+/// gets (placeholders restored), each `None` when unchanged; `Err` when an
+/// output block withholds the answer.
+fn guard_json(rc: &mut RequestContext, answer: &[u8]) -> GatewayResult<(Option<Vec<u8>>, Option<Vec<u8>>)> {
+    let text = rc.endpoint != crate::core::endpoint::Endpoint::Embeddings;
+    let Some(g) = rc.guard.as_ref().filter(|g| text && g.touches_answer()) else { return Ok((None, None)) };
+    let scanned = match g.scan_answer(answer) {
+        Ok(s) => s,
+        Err(b) => {
+            rc.policy.push(block_decision(&b));
+            return Err(b.to_error());
+        }
+    };
+    g.check_schema(answer)?;
+    let restored = g.restore_answer(scanned.as_deref().unwrap_or(answer));
+    Ok((scanned, restored))
 }
 
 /// An answer the gateway composed itself (e.g. translated embeddings).
@@ -155,9 +182,16 @@ pub fn cached_answer(mut rc: RequestContext, served: Served, env: &Env, ctx: &Co
     rc.status = 200;
     let lookup = rc.cache.as_ref().map_or(0, |c| c.lookup_cost_nanos);
     rc.cost = Some(Nanos(lookup));
-    let (content_type, body) = match served {
-        Served::Json(body) => ("application/json", body.into_bytes()),
-        Served::Sse(bytes) => (SSE_CONTENT_TYPE, bytes),
+    // Stored with this request's placeholders (an identical request's were the same): restored for this client.
+    let vault = rc.guard.as_ref().map(|g| g.vault.clone()).filter(|v| !v.is_empty());
+    let (content_type, body) = match (served, vault) {
+        (Served::Json(body), None) => ("application/json", body.into_bytes()),
+        (Served::Json(body), Some(v)) => {
+            let restored = crate::guardrails::body::restore_answer(body.as_bytes(), &v);
+            ("application/json", restored.unwrap_or_else(|| body.into_bytes()))
+        }
+        (Served::Sse(bytes), None) => (SSE_CONTENT_TYPE, bytes),
+        (Served::Sse(bytes), Some(v)) => (SSE_CONTENT_TYPE, stream::restore_sse(&bytes, v)),
     };
     let headers = gateway_headers(&rc, content_type);
     if content_type == SSE_CONTENT_TYPE {
@@ -185,18 +219,41 @@ pub fn stream_answer(
         ErrorCode::UpstreamStreamInterrupted,
         format!("The stream from {provider} ended before it was complete."),
     );
+    let mut first = first;
+    let sent = |first: &Option<FirstChunk>| first.as_ref().map(FirstChunk::sent).unwrap_or_default();
+    // Guardrails on an SSE answer: the output checks before the recorder
+    // (so the cache and archive keep masked text), the restore after it
+    // (so they keep placeholders, never the values).
+    let sse = content_type.contains("event-stream");
+    let guard = rc.guard.clone().filter(|_| sse);
+    let (transform, withheld) = match guard.as_ref().filter(|g| !g.output_checks().is_empty()) {
+        Some(g) => {
+            let scan = stream::Scan { checks: g.output_checks().to_vec(), findings: g.findings.clone() };
+            let (mut guarded, withheld) = stream::GuardStream::new(transform, scan);
+            if let Some(f) = first.as_mut() {
+                f.out = ChunkOut::Bytes(guarded.feed(&f.sent()));
+            }
+            (Box::new(guarded) as Box<dyn StreamTransform>, Some(withheld))
+        }
+        None => (transform, None),
+    };
     // Record the stream as it passes when the cache or the archive wants it.
     let (transform, recording) = match rc.wants_answer() {
         true => {
-            let sent = match &first {
-                Some(FirstChunk { out: ChunkOut::Bytes(b), .. }) => b.clone(),
-                Some(FirstChunk { chunk, .. }) => chunk.to_vec(),
-                None => Vec::new(),
-            };
-            let (recorder, recording) = Recorder::wrap(transform, &sent);
+            let (recorder, recording) = Recorder::wrap(transform, &sent(&first));
             (Box::new(recorder) as Box<dyn StreamTransform>, Some(recording))
         }
         false => (transform, None),
+    };
+    let transform = match guard.as_ref().filter(|g| !g.vault.is_empty()) {
+        Some(g) => {
+            let (mut restoring, _) = stream::GuardStream::new(transform, stream::Restore(g.vault.clone()));
+            if let Some(f) = first.as_mut() {
+                f.out = ChunkOut::Bytes(restoring.feed(&f.sent()));
+            }
+            Box::new(restoring) as Box<dyn StreamTransform>
+        }
+        None => transform,
     };
     let piped = match upstream.body() {
         Some(body) => stream_pipe::pipe(body, transform, broken, first),
@@ -244,6 +301,11 @@ pub fn stream_answer(
         };
         rc.status = status;
         rc.error = error;
+        if let Some(e) = withheld.and_then(|w| w.borrow().clone()) {
+            rc.policy.push(serde_json::json!({"decision": "guardrail_violation", "direction": "output"}));
+            rc.status = e.status;
+            rc.error = Some(e);
+        }
         // Kept even when incomplete (the archive shows what the client got);
         // the cache stores only complete answers.
         if let Some(recording) = recording {

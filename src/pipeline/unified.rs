@@ -12,7 +12,8 @@ use crate::observe::archive::ArchivePlan;
 use super::plan::{self, Candidate, Defaults, Resilience};
 use super::respond::{cached_answer, composed_answer, fail, json_answer, keep_openai, stream_answer, JsonConversion};
 use super::start::intake;
-use super::{authenticate, body, cache, govern, models, prompt, resolve};
+use super::{authenticate, body, cache, govern, guard, models, prompt, resolve};
+use crate::guardrails::config::GuardPolicy;
 use crate::auth::principal::Principal;
 use crate::catalog::{catalog, ModelSpec};
 use crate::core::endpoint::Endpoint;
@@ -71,8 +72,10 @@ async fn run(
     let policy = workspace.effective_policy(&principal);
     policy.check_headers(headers)?;
     rc.archive = ArchivePlan::new(cfg.archive, policy.archive_bodies(), headers);
-    // 1b prompt, and the body as the request from here on
-    let incoming = read_request(env, cfg, rc, &policy, &workspace.workspace_id, bytes, wanted_prompt).await?;
+    let guards = policy.guardrails(headers)?;
+    // 1b prompt, guardrails, and the body as the request from here on
+    let incoming = read_request(env, cfg, rc, &policy, &workspace.workspace_id, bytes, wanted_prompt, guards).await?;
+    super::moderate::input(env, rc, &workspace, &incoming.parsed.object).await?;
     // 2 resolve: the targets, in order, each allowed by the key's policy
     let routed = route(env, cfg, rc, &principal, &workspace, &policy, headers, &incoming.parsed, router).await?;
     // 3 govern: limits, concurrency and budgets, for the dearest planned target
@@ -90,7 +93,38 @@ async fn run(
     // 5 dispatch (and 6 respond, by the caller)
     let forwarded: Vec<(String, String)> = headers.iter().filter(|(k, _)| forward_on_unified(k)).cloned().collect();
     let request = attempts::Request { policy: &policy, workspace: &workspace, body, forwarded: &forwarded };
-    attempts::run(rc, &request, &routed.candidates, &routed.resilience).await.map(Ran::Upstream)
+    let attempted = attempts::run(rc, &request, &routed.candidates, &routed.resilience).await?;
+    conform(rc, &request, &routed, attempted).await.map(Ran::Upstream)
+}
+
+/// `output_schema: fallback`: a JSON answer that does not follow the JSON
+/// schema its request asked for is tried once more on the route's next
+/// target. Whatever answers last is checked again when it is sent (and
+/// refused with 502 `invalid_model_output` if it still does not conform).
+async fn conform(rc: &mut RequestContext, request: &attempts::Request<'_>, routed: &Routed, attempted: Attempted) -> GatewayResult<Attempted> {
+    let Some(guard) = rc.guard.clone().filter(|g| g.schema_fallback()) else { return Ok(attempted) };
+    let answer = match &attempted.answer {
+        Answer::Forward { upstream, .. } => read_copy(upstream).await,
+        Answer::Chat { upstream, adapter, format } => read_copy(upstream).await.and_then(|bytes| {
+            let chat = adapter.parse_chat(&bytes).ok()?;
+            Some(format.to_json(&chat, &rc.id, rc.model.as_deref().unwrap_or_default(), 0))
+        }),
+        _ => None,
+    };
+    let Some(Err(e)) = answer.map(|a| guard.check_schema(&a)) else { return Ok(attempted) };
+    let answered = rc.provider.clone().zip(rc.model.clone());
+    let next = routed.candidates.iter().position(|c| answered.as_ref().is_some_and(|(p, m)| c.split() == (p.as_str(), m.as_str())));
+    let Some(rest) = next.map(|i| &routed.candidates[i + 1..]).filter(|rest| !rest.is_empty()) else { return Ok(attempted) };
+    rc.policy.push(serde_json::json!({
+        "decision": "invalid_model_output", "action": "fallback", "target": answered.map(|(p, m)| format!("{p}/{m}")), "why": e.message,
+    }));
+    attempts::run(rc, request, &rest[..1], &routed.resilience).await
+}
+
+/// A JSON answer's bytes, read from a copy so the answer itself can still be sent.
+async fn read_copy(upstream: &crate::runtime::http::UpstreamResponse) -> Option<Vec<u8>> {
+    let copy = web_sys::Response::clone(&upstream.0).ok()?;
+    crate::runtime::http::UpstreamResponse(copy).bytes().await.ok().map(|(_, bytes)| bytes)
 }
 
 /// The request body as read and rendered: what every later stage decides on.
@@ -103,7 +137,9 @@ struct Incoming {
 
 /// Stage 1b and the body checks: a stored prompt rendered into the body,
 /// its shape checked for the endpoint, the model read, the `max_tokens` cap
-/// applied. Keeps the client's bytes for the archive.
+/// applied, the guardrails' input checks run over its text. Keeps the
+/// client's bytes for the archive (the guarded body when guardrails changed it).
+#[allow(clippy::too_many_arguments)]
 async fn read_request(
     env: &Env,
     cfg: &Config,
@@ -112,6 +148,7 @@ async fn read_request(
     workspace_id: &str,
     bytes: Vec<u8>,
     wanted_prompt: Option<crate::prompts::PromptRef>,
+    guards: Option<GuardPolicy>,
 ) -> GatewayResult<Incoming> {
     let mut object = body::parse_object(&bytes)?;
     let (mut body_len, images) = (bytes.len(), estimate::image_parts(&bytes));
@@ -132,6 +169,9 @@ async fn read_request(
     }
     if rc.endpoint.generates() {
         body::cap_tokens(rc, policy, &mut parsed.object, token_cap::Site::top(rc.endpoint.max_tokens_field()))?;
+    }
+    if guard::guard_request(rc, guards, &mut parsed.object, images)? && rc.archive.request {
+        rc.request_body = Some(parsed.object.to_vec());
     }
     Ok(Incoming { parsed, body_len, images })
 }

@@ -53,6 +53,16 @@ pub struct FirstChunk {
     pub at_ms: u64,
 }
 
+impl FirstChunk {
+    /// The bytes the client gets for this chunk.
+    pub fn sent(&self) -> Vec<u8> {
+        match &self.out {
+            ChunkOut::Bytes(b) => b.clone(),
+            ChunkOut::Same => self.chunk.to_vec(),
+        }
+    }
+}
+
 /// Reads one chunk from `body` and releases it again, so it can be piped
 /// from the next chunk on. `None` when the stream is already over.
 pub async fn read_first(body: &ReadableStream) -> Result<Option<Uint8Array>, JsValue> {

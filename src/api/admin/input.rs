@@ -38,6 +38,15 @@ fn check_object(param: &str, value: Option<Value>) -> GatewayResult<Value> {
     }
 }
 
+/// A key's `policy` is a scope policy like any other: checked as one when
+/// the key is made (an unknown field or a bad rule is refused, not dropped).
+fn check_key_policy(policy: Value) -> GatewayResult<Value> {
+    let parsed: crate::governance::scope_policy::ScopePolicy =
+        serde_json::from_value(policy.clone()).map_err(|e| invalid_value("policy", format!("'policy' is not a valid policy: {e}.")))?;
+    parsed.validate().map_err(|(field, why)| invalid_value(&format!("policy.{field}"), format!("'policy.{field}' {why}")))?;
+    Ok(policy)
+}
+
 pub fn check_base_url(url: &str) -> GatewayResult<String> {
     let u = url.trim().trim_end_matches('/');
     let scheme_ok = u.starts_with("https://") || u.starts_with("http://");
@@ -374,7 +383,7 @@ impl CreateVirtualKey {
             allowed_models: check_patterns("allowed_models", self.allowed_models)?,
             allowed_providers: check_patterns("allowed_providers", self.allowed_providers)?,
             rate_limit,
-            policy: check_object("policy", self.policy)?,
+            policy: check_key_policy(check_object("policy", self.policy)?)?,
             expires_at: self.expires_at,
         })
     }

@@ -11,7 +11,7 @@ use crate::core::error::{GatewayError, GatewayResult, ErrorCode};
 use serde_json::Value;
 use worker::{Bucket, Response};
 
-const LOG_JSON: &[&str] = &["properties", "attempts", "policy"];
+const LOG_JSON: &[&str] = &["properties", "attempts", "policy", "guardrails"];
 
 async fn search(admin: &Admin, ws: &str, s: &Search, json_columns: &[&str]) -> GatewayResult<Response> {
     admin.require_workspace(ws).await?;

@@ -10,51 +10,46 @@ fn is_domain(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')
 }
 
-/// `local@domain.tld`: a local part of the usual characters, a domain of at
-/// least two labels and an alphabetic top-level label of two or more
-/// letters (`user@localhost` and `@mentions` are not addresses).
-pub fn emails(t: &[u8], out: &mut Vec<(usize, usize)>) {
-    let mut from = 0;
-    while let Some(p) = t[from..].iter().position(|&b| b == b'@') {
-        let at = from + p;
-        from = at + 1;
-        let mut start = at;
-        while start > 0 && is_local(t[start - 1]) {
-            start -= 1;
-        }
-        while start < at && t[start] == b'.' {
-            start += 1;
-        }
-        if start == at {
-            continue;
-        }
-        let mut end = at + 1;
-        while end < t.len() && is_domain(t[end]) {
-            end += 1;
-        }
-        while end > at + 1 && matches!(t[end - 1], b'.' | b'-') {
-            end -= 1;
-        }
-        let domain = &t[at + 1..end];
-        let Some(dot) = domain.iter().rposition(|&b| b == b'.') else { continue };
-        let tld = &domain[dot + 1..];
-        let labels_ok = !domain.starts_with(b".") && !domain.starts_with(b"-") && !domain.windows(2).any(|w| w == b"..");
-        if labels_ok && tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic) {
-            out.push((start, end));
-            from = end;
-        }
+/// `local@domain.tld` around the `@` at `at`: a local part of the usual
+/// characters, a domain of at least two labels and an alphabetic
+/// top-level label of two or more letters (`user@localhost` and
+/// `@mentions` are not addresses).
+pub fn email_around(t: &[u8], at: usize) -> Option<(usize, usize)> {
+    let mut start = at;
+    while start > 0 && is_local(t[start - 1]) {
+        start -= 1;
     }
+    while start < at && t[start] == b'.' {
+        start += 1;
+    }
+    if start == at {
+        return None;
+    }
+    let mut end = at + 1;
+    while end < t.len() && is_domain(t[end]) {
+        end += 1;
+    }
+    while end > at + 1 && matches!(t[end - 1], b'.' | b'-') {
+        end -= 1;
+    }
+    let domain = &t[at + 1..end];
+    let dot = domain.iter().rposition(|&b| b == b'.')?;
+    let tld = &domain[dot + 1..];
+    let labels_ok = !domain.starts_with(b".") && !domain.starts_with(b"-") && !domain.windows(2).any(|w| w == b"..");
+    (labels_ok && tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic)).then_some((start, end))
 }
 
 /// Groups of digits with the separators phone numbers are written with.
 struct Groups {
-    /// `(start, end)` of each digit group.
-    spans: Vec<(usize, usize)>,
+    /// `(start, end)` of each digit group (no phone number has more than `MAX_GROUPS`).
+    spans: [(usize, usize); MAX_GROUPS],
+    n: usize,
     plus: bool,
     /// The first group is in parentheses: `(415) 555-0100`.
     paren: bool,
-    start: usize,
 }
+
+const MAX_GROUPS: usize = 8;
 
 /// Reads digit groups from `i`: `+`/`(` may lead, and groups are joined by
 /// at most `)`, one of ` -.`, and `(`.
@@ -68,8 +63,8 @@ fn read_groups(t: &[u8], i: usize) -> Groups {
     if paren {
         j += 1;
     }
-    let mut spans = Vec::new();
-    loop {
+    let (mut spans, mut n) = ([(0, 0); MAX_GROUPS], 0);
+    while n < MAX_GROUPS {
         let s = j;
         while j < t.len() && t[j].is_ascii_digit() {
             j += 1;
@@ -77,7 +72,8 @@ fn read_groups(t: &[u8], i: usize) -> Groups {
         if j == s {
             break;
         }
-        spans.push((s, j));
+        spans[n] = (s, j);
+        n += 1;
         // A separator, then a digit, or the run is over.
         let mut k = j;
         if t.get(k) == Some(&b')') {
@@ -94,7 +90,7 @@ fn read_groups(t: &[u8], i: usize) -> Groups {
         }
         j = k;
     }
-    Groups { spans, plus, paren, start: i }
+    Groups { spans, n, plus, paren }
 }
 
 fn digits(spans: &[(usize, usize)]) -> usize {
@@ -104,7 +100,11 @@ fn digits(spans: &[(usize, usize)]) -> usize {
 /// Whether the first `k` groups form a phone number.
 fn is_phone(t: &[u8], g: &Groups, k: usize) -> bool {
     let spans = &g.spans[..k];
-    let lens: Vec<usize> = spans.iter().map(|(s, e)| e - s).collect();
+    let mut lens = [0usize; MAX_GROUPS];
+    for (l, (s, e)) in lens.iter_mut().zip(spans) {
+        *l = e - s;
+    }
+    let lens = &lens[..k];
     let n = digits(spans);
     if g.plus {
         // E.164: a country code and up to 15 digits in all.
@@ -112,48 +112,43 @@ fn is_phone(t: &[u8], g: &Groups, k: usize) -> bool {
     }
     let first = t[spans[0].0];
     let nanp = |lens: &[usize], area: u8| lens == [3, 3, 4] && (b'2'..=b'9').contains(&area);
-    match lens.as_slice() {
+    match lens {
         // 415-555-0100, (415) 555-0100, 1-415-555-0100
-        [3, 3, 4] => nanp(&lens, first),
+        [3, 3, 4] => nanp(lens, first),
         [1, 3, 3, 4] => first == b'1' && nanp(&lens[1..], t[spans[1].0]),
         // National numbers with a trunk 0: 020 7946 0958, 030 1234 5678
         _ => first == b'0' && k >= 2 && (10..=11).contains(&n) && lens.iter().all(|&l| (2..=8).contains(&l)),
     }
 }
 
-/// Phone numbers: E.164 (`+14155550100`, `+44 20 7946 0958`), North
-/// American national forms (`(415) 555-0100`, `415.555.0100`) and
-/// trunk-0 national forms (`020 7946 0958`). A bare run of digits without
-/// `+` is not taken for a phone number (order ids, amounts).
-pub fn phones(t: &[u8], out: &mut Vec<(usize, usize)>) {
-    let mut i = 0;
-    while i < t.len() {
-        let b = t[i];
-        let opens = b.is_ascii_digit() || ((b == b'+' || b == b'(') && t.get(i + 1).is_some_and(|c| c.is_ascii_digit() || *c == b'('));
-        let fresh = i == 0 || !(is_word(t[i - 1]) || matches!(t[i - 1], b'.' | b'-' | b'+' | b'/' | b',' | b'('));
-        if !(opens && fresh) {
-            i += 1;
-            continue;
-        }
-        let g = read_groups(t, i);
-        let Some(&(_, first_end)) = g.spans.first() else {
-            i += 1;
-            continue;
-        };
-        let found = (1..=g.spans.len()).rev().find(|&k| {
-            let end = g.spans[k - 1].1;
-            let closed = !g.paren || t[g.spans[0].1] == b')';
-            closed && !word_at(t, Some(end)) && is_phone(t, &g, k)
-        });
-        match found {
-            Some(k) => {
-                let end = g.spans[k - 1].1;
-                out.push((g.start, end));
-                i = end;
-            }
-            None => i = first_end,
+/// A phone number starting at `i`: E.164 (`+14155550100`, `+44 20 7946
+/// 0958`), North American national forms (`(415) 555-0100`,
+/// `415.555.0100`) and trunk-0 national forms (`020 7946 0958`). A bare run
+/// of digits without `+` is not taken for a phone number (order ids,
+/// amounts). Returns its end.
+pub fn phone_at(t: &[u8], i: usize) -> Option<usize> {
+    let b = t[i];
+    let opens = b.is_ascii_digit() || ((b == b'+' || b == b'(') && t.get(i + 1).is_some_and(|c| c.is_ascii_digit() || *c == b'('));
+    let fresh = i == 0 || !(is_word(t[i - 1]) || matches!(t[i - 1], b'.' | b'-' | b'+' | b'/' | b',' | b'('));
+    if !(opens && fresh) {
+        return None;
+    }
+    if b.is_ascii_digit() {
+        // Without `+`, a number starts with a 3-digit area code, `1-` or a trunk 0.
+        let run = t[i..].iter().take(4).take_while(|c| c.is_ascii_digit()).count();
+        if !(run == 3 || (run == 1 && b == b'1') || b == b'0') {
+            return None;
         }
     }
+    let g = read_groups(t, i);
+    if g.n == 0 {
+        return None;
+    }
+    let closed = !g.paren || t.get(g.spans[0].1) == Some(&b')');
+    (1..=g.n)
+        .rev()
+        .find(|&k| closed && !word_at(t, Some(g.spans[k - 1].1)) && is_phone(t, &g, k))
+        .map(|k| g.spans[k - 1].1)
 }
 
 #[cfg(test)]

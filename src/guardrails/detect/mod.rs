@@ -70,18 +70,6 @@ impl Detector {
             Detector::Phone => 6,
         }
     }
-
-    fn find(self, text: &[u8], out: &mut Vec<(usize, usize)>) {
-        match self {
-            Detector::Email => contact::emails(text, out),
-            Detector::Phone => contact::phones(text, out),
-            Detector::Card => numbers::cards(text, out),
-            Detector::Iban => numbers::ibans(text, out),
-            Detector::Ssn => numbers::ssns(text, out),
-            Detector::Ip => network::ips(text, out),
-            Detector::Secret => secrets::secrets(text, out),
-        }
-    }
 }
 
 /// One finding of a built-in detector: `text[start..end]`.
@@ -92,27 +80,87 @@ pub struct Hit {
     pub end: usize,
 }
 
-/// Every finding of `detectors` in `text`, in order, without overlaps (of
-/// two that overlap, the more specific format is kept).
-pub fn find(text: &str, detectors: &[Detector]) -> Vec<Hit> {
-    let bytes = text.as_bytes();
-    let mut hits = Vec::new();
-    let mut spans = Vec::new();
-    for &d in detectors {
-        spans.clear();
-        d.find(bytes, &mut spans);
-        hits.extend(spans.iter().map(|&(start, end)| Hit { detector: d, start, end }));
+/// Bytes where some detector can start looking: digits and `+`/`(` (phone,
+/// card, SSN, IPv4), `@` (e-mail), `:` (IPv6), capitals (IBAN, AWS and
+/// Google keys, JWTs) and `-`/`_` (the other secret prefixes). Prose is
+/// mostly other bytes, which one table lookup passes over.
+const fn triggers() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_digit() || c.is_ascii_uppercase() || matches!(c, b'+' | b'(' | b'@' | b':' | b'-' | b'_');
+        b += 1;
     }
-    if hits.len() > 1 {
-        hits.sort_by_key(|h| (h.detector.rank(), h.start));
-        let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
-        for h in hits {
-            if !kept.iter().any(|k| k.start < h.end && h.start < k.end) {
-                kept.push(h);
-            }
+    t
+}
+
+static TRIGGERS: [bool; 256] = triggers();
+
+/// Keeps `h` unless it overlaps a kept finding of a more specific format
+/// (which it then replaces if it is the more specific one).
+fn keep(hits: &mut Vec<Hit>, h: Hit) {
+    while let Some(last) = hits.last() {
+        if last.end <= h.start {
+            break;
         }
-        kept.sort_by_key(|h| h.start);
-        return kept;
+        if h.detector.rank() < last.detector.rank() {
+            hits.pop();
+        } else {
+            return;
+        }
+    }
+    hits.push(h);
+}
+
+/// Every finding of `detectors` in `text`, in order, without overlaps (of
+/// two that overlap, the more specific format is kept). One pass: each
+/// trigger byte is offered to the detectors that can start there.
+pub fn find(text: &str, detectors: &[Detector]) -> Vec<Hit> {
+    let t = text.as_bytes();
+    let on = |d: Detector| detectors.contains(&d);
+    let (email, phone, card, iban, ssn, ip, secret) =
+        (on(Detector::Email), on(Detector::Phone), on(Detector::Card), on(Detector::Iban), on(Detector::Ssn), on(Detector::Ip), on(Detector::Secret));
+    let mut hits: Vec<Hit> = Vec::new();
+    let hit = |detector: Detector, start: usize, end: usize| Hit { detector, start, end };
+    let mut i = 0;
+    while i < t.len() {
+        let b = t[i];
+        if !TRIGGERS[b as usize] {
+            i += 1;
+            continue;
+        }
+        let found = match b {
+            b'0'..=b'9' => {
+                let at = |d: Detector, f: fn(&[u8], usize) -> Option<usize>| if on(d) { f(t, i).map(|e| hit(d, i, e)) } else { None };
+                let found = (if card { at(Detector::Card, numbers::card_at) } else { None })
+                    .or_else(|| if ssn { at(Detector::Ssn, numbers::ssn_at) } else { None })
+                    .or_else(|| if ip { at(Detector::Ip, network::ipv4_from) } else { None })
+                    .or_else(|| if phone { at(Detector::Phone, contact::phone_at) } else { None });
+                if found.is_none() {
+                    // Nothing starts inside this run of digits; a `:` after it may still be IPv6.
+                    while i < t.len() && t[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    continue;
+                }
+                found
+            }
+            b'+' | b'(' if phone => contact::phone_at(t, i).map(|e| hit(Detector::Phone, i, e)),
+            b'@' if email => contact::email_around(t, i).map(|(s, e)| hit(Detector::Email, s, e)),
+            b':' if ip => network::ipv6_around(t, i).map(|(s, e)| hit(Detector::Ip, s, e)),
+            _ => {
+                let s = if secret && secrets::is_trigger(b) { secrets::secret_at(t, i).map(|(s, e)| hit(Detector::Secret, s, e)) } else { None };
+                s.or_else(|| if iban && b.is_ascii_uppercase() { numbers::iban_at(t, i).map(|e| hit(Detector::Iban, i, e)) } else { None })
+            }
+        };
+        match found {
+            Some(h) => {
+                i = h.end.max(i + 1);
+                keep(&mut hits, h);
+            }
+            None => i += 1,
+        }
     }
     hits
 }

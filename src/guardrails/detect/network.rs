@@ -32,39 +32,31 @@ fn is_v6(b: u8) -> bool {
     b.is_ascii_hexdigit() || b == b':' || b == b'.'
 }
 
-pub fn ips(t: &[u8], out: &mut Vec<(usize, usize)>) {
-    let mut i = 0;
-    while i < t.len() {
-        let b = t[i];
-        let fresh = i == 0 || !(is_word(t[i - 1]) || matches!(t[i - 1], b'.' | b':'));
-        if b.is_ascii_digit() && fresh {
-            if let Some(end) = ipv4_at(t, i) {
-                out.push((i, end));
-                i = end;
-                continue;
-            }
-        }
-        if b == b':' || (b.is_ascii_hexdigit() && fresh && t[i..].iter().take(5).any(|&c| c == b':')) {
-            if let Some(end) = ipv6_at(t, i) {
-                out.push((i, end));
-                i = end;
-                continue;
-            }
-        }
-        // Skip the rest of this token.
-        if is_word(b) {
-            while i < t.len() && is_word(t[i]) {
-                i += 1;
-            }
-        } else {
-            i += 1;
-        }
+/// An IPv4 address starting at `i` (a digit, not inside a longer token or dotted number).
+pub fn ipv4_from(t: &[u8], i: usize) -> Option<usize> {
+    let fresh = i == 0 || !(is_word(t[i - 1]) || matches!(t[i - 1], b'.' | b':'));
+    // The first octet is one to three digits and a dot.
+    let dotted = t[i..].iter().skip(1).take(3).any(|&c| c == b'.');
+    if fresh && dotted {
+        ipv4_at(t, i)
+    } else {
+        None
     }
+}
+
+/// An IPv6 address through the `:` at `colon`: its start is found by
+/// walking back over hex digits and colons.
+pub fn ipv6_around(t: &[u8], colon: usize) -> Option<(usize, usize)> {
+    let mut start = colon;
+    while start > 0 && colon - start < 40 && (t[start - 1].is_ascii_hexdigit() || t[start - 1] == b':') {
+        start -= 1;
+    }
+    ipv6_at(t, start).map(|end| (start, end))
 }
 
 /// The longest IPv6 address starting at `i` (trailing `:`/`.` of the
 /// sentence trimmed), with at least two colons.
-fn ipv6_at(t: &[u8], i: usize) -> Option<usize> {
+pub fn ipv6_at(t: &[u8], i: usize) -> Option<usize> {
     if i > 0 && (is_word(t[i - 1]) || t[i - 1] == b':') {
         return None;
     }

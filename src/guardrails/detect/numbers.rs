@@ -24,43 +24,45 @@ pub fn luhn(digits: &[u8]) -> bool {
     sum.is_multiple_of(10)
 }
 
-/// Card numbers: 13–19 digits, grouped by single spaces or dashes or not
-/// at all, a major network's first digit (2–6), passing Luhn.
-pub fn cards(t: &[u8], out: &mut Vec<(usize, usize)>) {
-    let mut i = 0;
-    let mut digits: Vec<u8> = Vec::with_capacity(19);
-    while i < t.len() {
-        if !(t[i].is_ascii_digit() && starts_fresh(t, i)) {
-            i += 1;
-            continue;
-        }
-        // Digit groups joined by one separator; remember where each group ends.
-        digits.clear();
-        let mut ends: Vec<(usize, usize)> = Vec::new(); // (byte end, digits so far)
-        let mut j = i;
-        loop {
-            while j < t.len() && t[j].is_ascii_digit() && digits.len() < 20 {
-                digits.push(t[j]);
-                j += 1;
-            }
-            ends.push((j, digits.len()));
-            let joined = matches!(t.get(j), Some(b' ' | b'-')) && t.get(j + 1).is_some_and(u8::is_ascii_digit);
-            if !joined || digits.len() >= 19 {
-                break;
-            }
+/// A card number starting at `i`: 13–19 digits, grouped by single spaces
+/// or dashes or not at all, a major network's first digit (2–6), passing
+/// Luhn. Returns its end.
+pub fn card_at(t: &[u8], i: usize) -> Option<usize> {
+    if !((b'2'..=b'6').contains(&t[i]) && starts_fresh(t, i)) {
+        return None;
+    }
+    // Thirteen digits at least: a short number that is not followed by a group is not one.
+    let run = t[i..].iter().take(13).take_while(|c| c.is_ascii_digit()).count();
+    let continues = matches!(t.get(i + run), Some(b' ' | b'-')) && t.get(i + run + 1).is_some_and(u8::is_ascii_digit);
+    if run < 13 && !continues {
+        return None;
+    }
+    // Digit groups joined by one separator; remember where each group ends.
+    let mut digits = [0u8; 20];
+    let mut n = 0;
+    // Cards are written in at most five groups; eight is plenty.
+    let mut ends: [(usize, usize); 8] = [(0, 0); 8];
+    let mut groups = 0;
+    let mut j = i;
+    loop {
+        while j < t.len() && t[j].is_ascii_digit() && n < 20 {
+            digits[n] = t[j];
+            n += 1;
             j += 1;
         }
-        let hit = ends.iter().rev().find(|&&(end, n)| {
-            (13..=19).contains(&n) && !word_at(t, Some(end)) && (b'2'..=b'6').contains(&digits[0]) && luhn(&digits[..n])
-        });
-        match hit {
-            Some(&(end, _)) => {
-                out.push((i, end));
-                i = end;
-            }
-            None => i = ends[0].0.max(i + 1),
+        ends[groups] = (j, n);
+        groups += 1;
+        let joined = matches!(t.get(j), Some(b' ' | b'-')) && t.get(j + 1).is_some_and(u8::is_ascii_digit);
+        if !joined || n >= 19 || groups == ends.len() {
+            break;
         }
+        j += 1;
     }
+    ends[..groups]
+        .iter()
+        .rev()
+        .find(|&&(end, k)| (13..=19).contains(&k) && !word_at(t, Some(end)) && luhn(&digits[..k]))
+        .map(|&(end, _)| end)
 }
 
 /// ISO 13616: the country code and check digits moved to the end, letters
@@ -82,69 +84,55 @@ pub fn iban_valid(chars: &[u8]) -> bool {
     rem == 1
 }
 
-/// IBANs: two capital letters, two check digits, then up to 30
-/// alphanumerics, written solid or in groups of four; mod-97 checked.
-pub fn ibans(t: &[u8], out: &mut Vec<(usize, usize)>) {
-    let mut i = 0;
-    let mut chars: Vec<u8> = Vec::with_capacity(34);
-    while i + 4 <= t.len() {
-        let head = t[i].is_ascii_uppercase() && t[i + 1].is_ascii_uppercase() && t[i + 2].is_ascii_digit() && t[i + 3].is_ascii_digit();
-        if !(head && (i == 0 || !is_word(t[i - 1]))) {
-            i += 1;
-            continue;
-        }
-        chars.clear();
-        let mut ends: Vec<(usize, usize)> = Vec::new();
-        let mut j = i;
-        loop {
-            while j < t.len() && t[j].is_ascii_alphanumeric() && chars.len() < 34 {
-                chars.push(t[j]);
-                j += 1;
-            }
-            ends.push((j, chars.len()));
-            let grouped = t.get(j) == Some(&b' ') && t.get(j + 1).is_some_and(u8::is_ascii_alphanumeric);
-            if !grouped || chars.len() >= 34 {
-                break;
-            }
+/// An IBAN starting at `i`: two capital letters, two check digits, then
+/// up to 30 alphanumerics, written solid or in groups of four; mod-97
+/// checked. Returns its end.
+pub fn iban_at(t: &[u8], i: usize) -> Option<usize> {
+    let head = i + 4 <= t.len() && t[i].is_ascii_uppercase() && t[i + 1].is_ascii_uppercase() && t[i + 2].is_ascii_digit() && t[i + 3].is_ascii_digit();
+    if !(head && (i == 0 || !is_word(t[i - 1]))) {
+        return None;
+    }
+    let mut chars = [0u8; 34];
+    let mut n = 0;
+    // Groups of four: at most nine.
+    let mut ends: [(usize, usize); 10] = [(0, 0); 10];
+    let mut groups = 0;
+    let mut j = i;
+    loop {
+        while j < t.len() && t[j].is_ascii_alphanumeric() && n < 34 {
+            chars[n] = t[j];
+            n += 1;
             j += 1;
         }
-        let hit = ends.iter().rev().find(|&&(end, n)| !word_at(t, Some(end)) && iban_valid(&chars[..n]));
-        match hit {
-            Some(&(end, _)) => {
-                out.push((i, end));
-                i = end;
-            }
-            None => i += 1,
+        ends[groups] = (j, n);
+        groups += 1;
+        let grouped = t.get(j) == Some(&b' ') && t.get(j + 1).is_some_and(u8::is_ascii_alphanumeric);
+        if !grouped || n >= 34 || groups == ends.len() {
+            break;
         }
+        j += 1;
     }
+    ends[..groups].iter().rev().find(|&&(end, k)| !word_at(t, Some(end)) && iban_valid(&chars[..k])).map(|&(end, _)| end)
 }
 
-/// US SSNs written `AAA-GG-SSSS` (or with spaces): area not 000, 666 or
-/// 900–999, group not 00, serial not 0000.
-pub fn ssns(t: &[u8], out: &mut Vec<(usize, usize)>) {
-    let digit = |i: usize| t.get(i).is_some_and(u8::is_ascii_digit);
-    let mut i = 0;
-    while i + 11 <= t.len() {
-        let sep = t[i + 3];
-        let shaped = (0..3).all(|k| digit(i + k))
-            && matches!(sep, b'-' | b' ')
-            && digit(i + 4)
-            && digit(i + 5)
-            && t[i + 6] == sep
-            && (7..11).all(|k| digit(i + k));
-        if !(shaped && starts_fresh(t, i)) || word_at(t, Some(i + 11)) || (t.get(i + 11) == Some(&b'-') && digit(i + 12)) {
-            i += 1;
-            continue;
-        }
-        let area = &t[i..i + 3];
-        let ok = area != b"000" && area != b"666" && area[0] != b'9' && &t[i + 4..i + 6] != b"00" && &t[i + 7..i + 11] != b"0000";
-        if ok {
-            out.push((i, i + 11));
-            i += 11;
-        } else {
-            i += 1;
-        }
+/// A US SSN starting at `i`, written `AAA-GG-SSSS` (or with spaces):
+/// area not 000, 666 or 900–999, group not 00, serial not 0000.
+pub fn ssn_at(t: &[u8], i: usize) -> Option<usize> {
+    let digit = |k: usize| t.get(k).is_some_and(u8::is_ascii_digit);
+    let sep = *t.get(i + 3)?;
+    let shaped = i + 11 <= t.len()
+        && (0..3).all(|k| digit(i + k))
+        && matches!(sep, b'-' | b' ')
+        && digit(i + 4)
+        && digit(i + 5)
+        && t[i + 6] == sep
+        && (7..11).all(|k| digit(i + k));
+    if !(shaped && starts_fresh(t, i)) || word_at(t, Some(i + 11)) || (t.get(i + 11) == Some(&b'-') && digit(i + 12)) {
+        return None;
     }
+    let area = &t[i..i + 3];
+    let ok = area != b"000" && area != b"666" && area[0] != b'9' && &t[i + 4..i + 6] != b"00" && &t[i + 7..i + 11] != b"0000";
+    ok.then_some(i + 11)
 }
 
 #[cfg(test)]

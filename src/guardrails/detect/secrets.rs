@@ -69,33 +69,40 @@ fn pem(t: &[u8], i: usize) -> Option<usize> {
     Some(close)
 }
 
-pub fn secrets(t: &[u8], out: &mut Vec<(usize, usize)>) {
-    let mut i = 0;
-    while i < t.len() {
-        let b = t[i];
-        if i > 0 && is_token(t[i - 1]) && b != b'-' {
-            i += 1;
-            continue;
-        }
-        let found = match b {
-            b'-' if t[i..].starts_with(b"-----BEGIN ") => pem(t, i),
-            b'e' if t[i..].starts_with(b"eyJ") => jwt(t, i),
-            b'A' if aws_key(&t[i..i + token_len(t, i)]) => Some(i + 20),
-            b's' | b'r' | b'g' | b'x' | b'A' => {
-                let len = token_len(t, i);
-                let tok = &t[i..i + len];
-                PREFIXED.iter().find(|(p, least)| tok.starts_with(p) && len >= p.len() + least).map(|_| i + len)
-            }
-            _ => None,
-        };
-        match found {
-            Some(end) => {
-                out.push((i, end));
-                i = end;
-            }
-            None => i += 1,
-        }
+/// Whether a byte is where a secret's shape can be recognised: every
+/// prefix holds one (`sk-`, `ghp_`, `AKIA`, `eyJ`, `-----BEGIN`).
+pub fn is_trigger(b: u8) -> bool {
+    matches!(b, b'-' | b'_' | b'A' | b'J')
+}
+
+fn token_start(t: &[u8], i: usize) -> bool {
+    i == 0 || !is_token(t[i - 1])
+}
+
+/// A secret whose shape shows at the trigger byte `at` (`is_trigger`):
+/// its start (before `at` for most prefixes) and end.
+pub fn secret_at(t: &[u8], at: usize) -> Option<(usize, usize)> {
+    match t[at] {
+        b'-' if t[at..].starts_with(b"-----BEGIN ") => return pem(t, at).map(|end| (at, end)),
+        b'J' if at >= 2 && &t[at - 2..at] == b"ey" && token_start(t, at - 2) => return jwt(t, at - 2).map(|end| (at - 2, end)),
+        b'A' if token_start(t, at) && aws_key(&t[at..at + token_len(t, at)]) => return Some((at, at + 20)),
+        _ => {}
     }
+    let c = t[at];
+    // Most `-` and `_` are not in a prefix: the byte before them says (`k-`, `p_`, `b-` …).
+    let before = at.checked_sub(1).map(|p| t[p]);
+    if matches!(c, b'-' | b'_') && !matches!(before, Some(b'k' | b'p' | b't' | b'o' | b'u' | b's' | b'r' | b'b' | b'a' | b'e')) {
+        return None;
+    }
+    PREFIXED.iter().find_map(|(prefix, least)| {
+        let off = prefix.iter().position(|&b| b == c)?;
+        let start = at.checked_sub(off)?;
+        if !(t[start..].starts_with(prefix) && token_start(t, start)) {
+            return None;
+        }
+        let len = token_len(t, start);
+        (len >= prefix.len() + least).then_some((start, start + len))
+    })
 }
 
 #[cfg(test)]

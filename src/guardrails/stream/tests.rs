@@ -163,6 +163,21 @@ fn an_output_block_ends_the_stream_with_an_error_event() {
 }
 
 #[test]
+fn a_withheld_stream_is_still_read_to_the_end_for_its_usage() {
+    let p = policy(json!({"detectors": {"secret": {"output": "block"}}}));
+    let observer = crate::providers::upstream::openai_compat::stream::StreamObserver::new(false);
+    let (mut s, _) = GuardStream::new(Box::new(observer), Scan { checks: p.output, findings: Rc::default() });
+    let mut input = openai_stream(&["key AKIAIOSFODNN7EXAMPLE"]);
+    input.extend(sse::encode(None, r#"{"id":"c","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":3}}"#));
+    let half = input.len() / 2;
+    let _ = s.push(&input[..half]);
+    let _ = s.push(&input[half..]);
+    let _ = s.finish();
+    let usage = s.summary().usage.expect("the usage chunk after the block was still read");
+    assert_eq!((usage.prompt_tokens, usage.completion_tokens), (5, 3));
+}
+
+#[test]
 fn cached_sse_bodies_are_restored_whole() {
     let input = openai_stream(&["to ⟨EMAIL_1⟩"]);
     assert_eq!(read(&restore_sse(&input, vault()), "/choices/0/delta/content").0, "to alice@example.com");

@@ -225,6 +225,7 @@ fn route(call: &Call, content: Option<&str>, request_id: &str) -> Output {
         ("POST", p) if p.ends_with("/chat/completions") => openai::chat(body, content, request_id),
         ("POST", p) if p.ends_with("/completions") => openai::completions(body, content, request_id),
         ("POST", p) if p.ends_with("/embeddings") => openai::embeddings(body),
+        ("POST", p) if p.ends_with("/moderations") => openai::moderations(body),
         ("GET", p) if p.ends_with("/models") => openai::models(),
         // An account API (OpenAI files), for pass-through policy tests.
         ("GET", p) if p.ends_with("/v1/files") => Output::json(200, json!({"object": "list", "data": []})),

@@ -186,6 +186,36 @@ pub fn embeddings(req: &Value) -> Output {
     )
 }
 
+/// Categories of the moderation answer, as OpenAI names them.
+const MODERATION_CATEGORIES: &[&str] = &["harassment", "hate", "self-harm", "sexual", "violence", "illicit"];
+
+/// `POST /v1/moderations`, deterministic: a text scores 0.93 for
+/// `violence` when it contains "attack plan", 0.4 for `harassment` when it
+/// contains "you idiot", and 0.01 for everything else.
+pub fn moderations(req: &Value) -> Output {
+    let inputs: Vec<String> = match req.get("input") {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect(),
+        _ => return error(400, "'input' is required", "invalid_request_error"),
+    };
+    let results: Vec<Value> = inputs
+        .iter()
+        .map(|t| {
+            let lower = t.to_lowercase();
+            let score = |c: &str| match c {
+                "violence" if lower.contains("attack plan") => 0.93,
+                "harassment" if lower.contains("you idiot") => 0.4,
+                _ => 0.01,
+            };
+            let scores: serde_json::Map<String, Value> = MODERATION_CATEGORIES.iter().map(|c| (c.to_string(), json!(score(c)))).collect();
+            let flags: serde_json::Map<String, Value> = MODERATION_CATEGORIES.iter().map(|c| (c.to_string(), json!(score(c) >= 0.5))).collect();
+            let flagged = flags.values().any(|f| f == &json!(true));
+            json!({"flagged": flagged, "categories": flags, "category_scores": scores})
+        })
+        .collect();
+    Output::json(200, json!({"id": "modr-mock", "model": req.get("model").cloned().unwrap_or(json!("omni-moderation-latest")), "results": results}))
+}
+
 pub fn models() -> Output {
     let ids = ["gpt-4o", "gpt-4o-mini", "text-embedding-3-small"];
     Output::json(
