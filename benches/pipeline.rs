@@ -247,6 +247,10 @@ fn guardrails() {
         });
         println!("{:<44} {:>9.2} µs/KB", "    per KB", ns / 1000.0 / kb);
     }
+    let ns = bench(&format!("  find only (no action applied), {kb:.0} KB"), || {
+        black_box(scan::matches(black_box(&text), &builtin.input));
+    });
+    println!("{:<44} {:>9.2} µs/KB", "    per KB", ns / 1000.0 / kb);
     let clean = "The quick brown fox jumps over the lazy dog while the gateway routes requests. ".repeat(64 * 1024 / 80 + 1);
     let ns = bench("  scan 64 KB of plain prose, built-in", || {
         let (mut v, mut f) = (Vault::default(), Findings::default());

@@ -97,6 +97,18 @@ const fn triggers() -> [bool; 256] {
 
 static TRIGGERS: [bool; 256] = triggers();
 
+/// Whether any of eight bytes lies in 0x28..=0x5F — `(` to `_`, which
+/// holds every trigger (and some punctuation that is not one). Prose is
+/// mostly lower-case letters and spaces: eight of them are passed in one
+/// step. (Bytes with the high bit set, UTF-8, are never in range.)
+fn may_trigger(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let (m, n) = (0x27u64, 0x60u64);
+    let low = x & (ONES * 127);
+    ((ONES * (127 + n)).wrapping_sub(low) & !x & (low + ONES * (127 - m)) & HIGHS) != 0
+}
+
 /// Keeps `h` unless it overlaps a kept finding of a more specific format
 /// (which it then replaces if it is the more specific one).
 fn keep(hits: &mut Vec<Hit>, h: Hit) {
@@ -125,6 +137,14 @@ pub fn find(text: &str, detectors: &[Detector]) -> Vec<Hit> {
     let hit = |detector: Detector, start: usize, end: usize| Hit { detector, start, end };
     let mut i = 0;
     while i < t.len() {
+        if i + 8 <= t.len() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&t[i..i + 8]);
+            if !may_trigger(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
         let b = t[i];
         if !TRIGGERS[b as usize] {
             i += 1;
@@ -132,16 +152,22 @@ pub fn find(text: &str, detectors: &[Detector]) -> Vec<Hit> {
         }
         let found = match b {
             b'0'..=b'9' => {
-                let at = |d: Detector, f: fn(&[u8], usize) -> Option<usize>| if on(d) { f(t, i).map(|e| hit(d, i, e)) } else { None };
-                let found = (if card { at(Detector::Card, numbers::card_at) } else { None })
-                    .or_else(|| if ssn { at(Detector::Ssn, numbers::ssn_at) } else { None })
-                    .or_else(|| if ip { at(Detector::Ip, network::ipv4_from) } else { None })
-                    .or_else(|| if phone { at(Detector::Phone, contact::phone_at) } else { None });
+                // What the run of digits here could start, from its length and the byte after it.
+                let run = t[i..].iter().take(20).take_while(|c| c.is_ascii_digit()).count();
+                let next = t.get(i + run).copied();
+                let joined = matches!(next, Some(b' ' | b'-')) && t.get(i + run + 1).is_some_and(u8::is_ascii_digit);
+                let may_card = card && (run >= 13 || joined);
+                let may_ssn = ssn && run == 3 && matches!(next, Some(b'-' | b' '));
+                let may_ip = ip && run <= 3 && next == Some(b'.');
+                let may_phone = phone && (run == 3 || (run == 1 && b == b'1') || b == b'0') && next.is_some_and(|c| !c.is_ascii_alphabetic());
+                let at = |d: Detector, f: fn(&[u8], usize) -> Option<usize>| f(t, i).map(|e| hit(d, i, e));
+                let found = (if may_card { at(Detector::Card, numbers::card_at) } else { None })
+                    .or_else(|| if may_ssn { at(Detector::Ssn, numbers::ssn_at) } else { None })
+                    .or_else(|| if may_ip { at(Detector::Ip, network::ipv4_from) } else { None })
+                    .or_else(|| if may_phone { at(Detector::Phone, contact::phone_at) } else { None });
                 if found.is_none() {
                     // Nothing starts inside this run of digits; a `:` after it may still be IPv6.
-                    while i < t.len() && t[i].is_ascii_digit() {
-                        i += 1;
-                    }
+                    i += run;
                     continue;
                 }
                 found
@@ -191,6 +217,21 @@ mod tests {
         let hits = find(text, &Detector::ALL);
         let kinds: Vec<Detector> = hits.iter().map(|h| h.detector).collect();
         assert_eq!(kinds, vec![Detector::Ip, Detector::Secret]);
+    }
+
+    #[test]
+    fn the_eight_byte_skip_sees_every_trigger() {
+        for b in 0u8..=255 {
+            let word = u64::from_le_bytes([b' ', b' ', b' ', b, b' ', b' ', b' ', b' ']);
+            if TRIGGERS[b as usize] {
+                assert!(may_trigger(word), "byte {b:#x} is a trigger");
+            }
+            if b >= 0x80 || b.is_ascii_lowercase() || b == b' ' {
+                assert!(!may_trigger(word), "byte {b:#x} is not");
+            }
+        }
+        let t = "a plain sentence, then mail a@b.io at the very end of the text";
+        assert_eq!(found(t, Detector::Email), vec!["a@b.io"]);
     }
 
     #[test]

@@ -10,8 +10,9 @@ fn octet(t: &[u8], i: usize) -> Option<usize> {
     while j < t.len() && j - i < 3 && t[j].is_ascii_digit() {
         j += 1;
     }
-    let s = std::str::from_utf8(&t[i..j]).ok()?;
-    let ok = !s.is_empty() && (s.len() == 1 || !s.starts_with('0')) && s.parse::<u16>().ok()? <= 255;
+    let digits = &t[i..j];
+    let value = digits.iter().fold(0u16, |v, d| v * 10 + u16::from(d - b'0'));
+    let ok = !digits.is_empty() && (digits.len() == 1 || digits[0] != b'0') && value <= 255;
     (ok && !t.get(j).is_some_and(u8::is_ascii_digit)).then_some(j)
 }
 
