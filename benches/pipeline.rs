@@ -264,7 +264,7 @@ fn guardrails() {
     bench("  guard a chat request (parse, scan, rewrite)", || {
         let mut o = body::parse(black_box(&req)).unwrap().object;
         let mut g = Guard::new(builtin.clone());
-        black_box(g.request(&mut o, 0).unwrap());
+        black_box(g.request(&mut o, req.len(), 0).unwrap());
         black_box(o.to_vec());
     });
 }

@@ -15,7 +15,7 @@ use super::scopes::Estimates;
 use crate::catalog::{pricing, ModelSpec};
 use crate::core::usage::Usage;
 
-pub const TOKENS_PER_IMAGE: u64 = 1_000;
+const TOKENS_PER_IMAGE: u64 = 1_000;
 const DEFAULT_MAX_OUTPUT: u64 = 4_096;
 
 /// Image parts in a request body (OpenAI `image_url`, Anthropic/Gemini-style `image`/`inlineData`).
@@ -35,6 +35,13 @@ pub fn image_parts(body: &[u8]) -> u64 {
 /// provider reads one of them; the reservation assumes the largest).
 pub fn requested_max_tokens(body: &crate::util::json_object::JsonObject) -> Option<u64> {
     super::token_cap::TOP_LEVEL.iter().filter_map(|k| body.get_as::<u64>(k).ok().flatten()).max()
+}
+
+/// The prompt a body of `body_len` bytes sends, in tokens, for limits
+/// that refuse before the request runs: about four bytes a token, each
+/// image at its flat size.
+pub fn input_tokens(body_len: usize, images: u64) -> u64 {
+    (body_len as u64).div_ceil(4) + images * TOKENS_PER_IMAGE
 }
 
 pub fn estimate(body_len: usize, images: u64, max_tokens: Option<u64>, models: &[&ModelSpec]) -> Estimates {

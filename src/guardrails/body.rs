@@ -24,22 +24,20 @@ const STRUCTURAL: &[&str] = &[
     "finish_reason", "stop_reason", "system_fingerprint",
 ];
 
+/// Every prose string of a tree (structural keys and data URLs skipped), in order.
+pub fn each_text(mut v: Value, f: &mut dyn FnMut(&str)) {
+    let _ = walk(&mut v, &mut |s| {
+        f(s);
+        Ok(())
+    });
+}
+
 fn walk(v: &mut Value, f: &mut dyn FnMut(&mut String) -> Result<(), Blocked>) -> Result<(), Blocked> {
     match v {
         Value::String(s) if !s.starts_with("data:") => f(s),
         Value::Array(items) => items.iter_mut().try_for_each(|i| walk(i, f)),
         Value::Object(map) => map.iter_mut().filter(|(k, _)| !STRUCTURAL.contains(&k.as_str())).try_for_each(|(_, v)| walk(v, f)),
         _ => Ok(()),
-    }
-}
-
-/// Every prose string of a tree (structural keys and data URLs skipped), in order.
-pub fn each_text(v: &Value, f: &mut dyn FnMut(&str)) {
-    match v {
-        Value::String(s) if !s.starts_with("data:") => f(s),
-        Value::Array(items) => items.iter().for_each(|i| each_text(i, f)),
-        Value::Object(map) => map.iter().filter(|(k, _)| !STRUCTURAL.contains(&k.as_str())).for_each(|(_, v)| each_text(v, f)),
-        _ => {}
     }
 }
 

@@ -15,7 +15,7 @@ use super::detect::Detector;
 use super::moderation::ModerationConfig;
 use super::rules::{self, Matcher};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// What happens to a finding, in rising strictness.
@@ -271,7 +271,7 @@ impl GuardPolicy {
     /// request's header raises actions (never lowers them).
     pub fn merge<'a>(scopes: impl Iterator<Item = (String, &'a GuardrailsConfig)>, header: &[HeaderEntry]) -> Result<GuardPolicy, String> {
         let mut policy = GuardPolicy::default();
-        let mut decided: BTreeMap<(String, Direction), ()> = BTreeMap::new();
+        let mut decided: BTreeSet<(String, Direction)> = BTreeSet::new();
         let mut schema_set = false;
         for (scope, config) in scopes {
             if let (false, Some(check)) = (schema_set, config.output_schema) {
@@ -295,7 +295,7 @@ impl GuardPolicy {
             for (check, actions) in candidates {
                 for dir in [Direction::Input, Direction::Output] {
                     let Some(action) = actions.get(dir) else { continue };
-                    if decided.insert((check.name().to_string(), dir), ()).is_some() {
+                    if !decided.insert((check.name().to_string(), dir)) {
                         continue;
                     }
                     let list = if dir == Direction::Input { &mut policy.input } else { &mut policy.output };

@@ -119,7 +119,7 @@ pub fn read_llama_guard(response: &str, config: &ModerationConfig) -> Verdict {
 
 /// The text sent: every string a person wrote in the (guarded) body,
 /// joined by newlines, at most `MAX_TEXT` bytes.
-pub fn text_of(body: &Value) -> String {
+pub fn text_of(body: Value) -> String {
     let mut out = String::new();
     super::body::each_text(body, &mut |s| {
         if out.len() < MAX_TEXT && !s.trim().is_empty() {
@@ -179,8 +179,8 @@ mod tests {
     #[test]
     fn the_text_sent_is_the_prose_only_and_bounded() {
         let body = json!({"model": "m", "messages": [{"role": "system", "content": "be nice"}, {"role": "user", "content": [{"type": "text", "text": "hi"}]}]});
-        assert_eq!(text_of(&body), "be nice\nhi");
+        assert_eq!(text_of(body), "be nice\nhi");
         let long = json!({"input": "é".repeat(MAX_TEXT)});
-        assert!(text_of(&long).len() <= MAX_TEXT);
+        assert!(text_of(long).len() <= MAX_TEXT);
     }
 }

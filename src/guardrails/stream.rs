@@ -161,7 +161,7 @@ struct Held {
 }
 
 /// How a guarded stream ended: `Some` when an output block withheld the rest.
-pub type Withheld = Rc<RefCell<Option<GatewayError>>>;
+pub type Withheld = Rc<RefCell<Option<Blocked>>>;
 
 pub struct GuardStream<S: TextStage> {
     inner: Box<dyn StreamTransform>,
@@ -194,9 +194,8 @@ impl<S: TextStage> GuardStream<S> {
     }
 
     fn block(&mut self, b: Blocked, out: &mut Vec<u8>) {
-        let e = b.to_error();
-        out.extend(self.inner.error_event(&e));
-        *self.withheld.borrow_mut() = Some(e);
+        out.extend(self.inner.error_event(&b.to_error()));
+        *self.withheld.borrow_mut() = Some(b);
         self.stopped = true;
         self.held.clear();
     }

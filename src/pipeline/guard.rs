@@ -62,14 +62,13 @@ impl Guard {
     }
 
     /// The input checks over the request body (rewritten in place), then
-    /// the size limit. `Ok(true)` when the body must be re-serialised.
-    pub fn request(&mut self, object: &mut JsonObject, images: u64) -> Result<bool, Refused> {
+    /// the size limit over the body as it came (`body_len` bytes, `images`
+    /// image parts). `Ok(true)` when the body must be re-serialised.
+    pub fn request(&mut self, object: &mut JsonObject, body_len: usize, images: u64) -> Result<bool, Refused> {
         let vault = Rc::make_mut(&mut self.vault);
         let rewritten = body::guard_request(object, &self.policy, vault, &mut self.findings.borrow_mut()).map_err(Refused::Blocked)?;
         if let Some((limit, scope)) = &self.policy.max_input_tokens {
-            // As rate limits estimate a prompt: about four bytes a token, images at their flat size.
-            let len = if rewritten { object.to_vec().len() } else { object.iter().map(|(k, v)| k.len() + v.get().len() + 4).sum() };
-            let tokens = (len as u64).div_ceil(4) + images * crate::governance::estimate::TOKENS_PER_IMAGE;
+            let tokens = crate::governance::estimate::input_tokens(body_len, images);
             if tokens > *limit {
                 return Err(Refused::TooLarge(GatewayError::invalid_request(
                     ErrorCode::MaxInputTokensExceeded,
@@ -116,11 +115,11 @@ pub enum Refused {
 /// Stage 1b's guardrails: the request's guard set up on the context and
 /// its input checks run over `object`. A block is recorded as a policy
 /// decision (so its audit event says which guardrail).
-pub fn guard_request(rc: &mut RequestContext, policy: Option<GuardPolicy>, object: &mut JsonObject, images: u64) -> GatewayResult<bool> {
+pub fn guard_request(rc: &mut RequestContext, policy: Option<GuardPolicy>, object: &mut JsonObject, body_len: usize, images: u64) -> GatewayResult<bool> {
     let Some(policy) = policy else { return Ok(false) };
     let guard = rc.guard.insert(Guard::new(policy));
     guard.note_schema(object);
-    match guard.request(object, images) {
+    match guard.request(object, body_len, images) {
         Ok(rewritten) => Ok(rewritten),
         Err(Refused::Blocked(b)) => {
             rc.policy.push(block_decision(&b));
@@ -154,7 +153,8 @@ mod tests {
     fn a_request_is_tokenized_and_its_answer_restored() {
         let mut g = guard(json!({"detectors": {"email": {"input": "tokenize"}}}));
         let mut body = JsonObject::parse(br#"{"model":"m","messages":[{"role":"user","content":"I am a@x.io"}]}"#).unwrap();
-        assert!(g.request(&mut body, 0).unwrap());
+        let len = body.to_vec().len();
+        assert!(g.request(&mut body, len, 0).unwrap());
         assert!(String::from_utf8(body.to_vec()).unwrap().contains("I am ⟨EMAIL_1⟩"));
         let answer = br#"{"choices":[{"message":{"content":"Hello \u27e8EMAIL_1\u27e9"}}]}"#;
         assert!(g.touches_answer());
@@ -168,7 +168,7 @@ mod tests {
         let mut g = guard(json!({"output_schema": "reject"}));
         let mut body = JsonObject::parse(br#"{"model":"m","messages":[],"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object","required":["a"]}}}}"#).unwrap();
         let mut rc = RequestContext::new("r".into(), 0, crate::core::endpoint::Endpoint::ChatCompletions, Default::default());
-        guard_request(&mut rc, Some(g.policy.clone()), &mut body, 0).unwrap();
+        guard_request(&mut rc, Some(g.policy.clone()), &mut body, 100, 0).unwrap();
         let g2 = rc.guard.take().unwrap();
         assert!(g2.touches_answer() && !g2.schema_fallback());
         let answer = |c: &str| json!({"choices": [{"message": {"content": c}}]}).to_string().into_bytes();
@@ -183,12 +183,13 @@ mod tests {
     #[test]
     fn max_input_tokens_refuses_a_long_request_naming_the_scope() {
         let mut g = guard(json!({"max_input_tokens": 10}));
-        let mut small = JsonObject::parse(br#"{"model":"m","messages":[]}"#).unwrap();
-        assert!(g.request(&mut small, 0).is_ok());
+        let small_body = br#"{"model":"m","messages":[]}"#;
+        let mut small = JsonObject::parse(small_body).unwrap();
+        assert!(g.request(&mut small, small_body.len(), 0).is_ok());
         let long = format!(r#"{{"model":"m","messages":[{{"role":"user","content":"{}"}}]}}"#, "x".repeat(200));
-        let Err(Refused::TooLarge(e)) = g.request(&mut JsonObject::parse(long.as_bytes()).unwrap(), 0) else { panic!("not refused") };
+        let Err(Refused::TooLarge(e)) = g.request(&mut JsonObject::parse(long.as_bytes()).unwrap(), long.len(), 0) else { panic!("not refused") };
         assert_eq!((e.status, e.code.as_str()), (400, "max_input_tokens_exceeded"));
         assert!(e.message.contains("this key's policy"), "{}", e.message);
-        assert!(g.request(&mut small, 1).is_err(), "an image counts as its flat size");
+        assert!(g.request(&mut small, small_body.len(), 1).is_err(), "an image counts as its flat size");
     }
 }

@@ -23,7 +23,7 @@ const TIMEOUT_MS: u64 = 5_000;
 /// Runs the moderation guardrail over the (guarded) request, if a scope sets one.
 pub async fn input(env: &Env, rc: &mut RequestContext, workspace: &WorkspaceConfig, object: &JsonObject) -> GatewayResult<()> {
     let Some((config, scope)) = rc.guard.as_ref().and_then(|g| g.policy.moderation.clone()) else { return Ok(()) };
-    let text = object.to_value().map(|v| moderation::text_of(&v)).unwrap_or_default();
+    let text = object.to_value().map(moderation::text_of).unwrap_or_default();
     if text.is_empty() {
         return Ok(());
     }

@@ -123,12 +123,14 @@ async fn run(
     let mut max_tokens = None;
     // The inference body as parsed once: its model and stream flag are read from it.
     let mut parsed: Option<JsonObject> = None;
+    // Image parts are counted once, for the input size limit and the estimate.
+    let images = estimate::image_parts(&body);
     if !body.is_empty() && !call.is_account() {
         // Inference bodies are JSON the gateway decides on: read them as strictly as /v1.
         let mut object = super::body::parse_object(&body)?;
         super::body::check_repeated(&object, NATIVE_CONTAINERS)?;
         // The same guardrails as /v1: the provider sees only the guarded text.
-        let mut rewritten = super::guard::guard_request(rc, guards, &mut object, estimate::image_parts(&body))?;
+        let mut rewritten = super::guard::guard_request(rc, guards, &mut object, body.len(), images)?;
         if let NativeCall::Generate { openai_stream_usage } = call {
             let capped = super::body::cap_tokens(rc, &policy, &mut object, token_cap::native_site(spec.adapter, path))?;
             max_tokens = capped.effective;
@@ -176,7 +178,7 @@ async fn run(
         ));
     }
     let model_spec = model.as_deref().and_then(|m| spec.model(m)).cloned();
-    let est = estimate::estimate(body.len(), estimate::image_parts(&body), max_tokens, &model_spec.iter().collect::<Vec<_>>());
+    let est = estimate::estimate(body.len(), images, max_tokens, &model_spec.iter().collect::<Vec<_>>());
     // Only calls that are billed per request can be unpriced.
     let billed = matches!(call, NativeCall::Generate { .. } | NativeCall::Other);
     let unpriced = (billed && !model_spec.as_ref().is_some_and(ModelSpec::is_priced))

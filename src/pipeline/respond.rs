@@ -183,15 +183,12 @@ pub fn cached_answer(mut rc: RequestContext, served: Served, env: &Env, ctx: &Co
     let lookup = rc.cache.as_ref().map_or(0, |c| c.lookup_cost_nanos);
     rc.cost = Some(Nanos(lookup));
     // Stored with this request's placeholders (an identical request's were the same): restored for this client.
-    let vault = rc.guard.as_ref().map(|g| g.vault.clone()).filter(|v| !v.is_empty());
-    let (content_type, body) = match (served, vault) {
+    let guard = rc.guard.as_ref().filter(|g| !g.vault.is_empty());
+    let (content_type, body) = match (served, guard) {
         (Served::Json(body), None) => ("application/json", body.into_bytes()),
-        (Served::Json(body), Some(v)) => {
-            let restored = crate::guardrails::body::restore_answer(body.as_bytes(), &v);
-            ("application/json", restored.unwrap_or_else(|| body.into_bytes()))
-        }
+        (Served::Json(body), Some(g)) => ("application/json", g.restore_answer(body.as_bytes()).unwrap_or_else(|| body.into_bytes())),
         (Served::Sse(bytes), None) => (SSE_CONTENT_TYPE, bytes),
-        (Served::Sse(bytes), Some(v)) => (SSE_CONTENT_TYPE, stream::restore_sse(&bytes, v)),
+        (Served::Sse(bytes), Some(g)) => (SSE_CONTENT_TYPE, stream::restore_sse(&bytes, g.vault.clone())),
     };
     let headers = gateway_headers(&rc, content_type);
     if content_type == SSE_CONTENT_TYPE {
@@ -220,7 +217,6 @@ pub fn stream_answer(
         format!("The stream from {provider} ended before it was complete."),
     );
     let mut first = first;
-    let sent = |first: &Option<FirstChunk>| first.as_ref().map(FirstChunk::sent).unwrap_or_default();
     // Guardrails on an SSE answer: the output checks before the recorder
     // (so the cache and archive keep masked text), the restore after it
     // (so they keep placeholders, never the values).
@@ -240,7 +236,7 @@ pub fn stream_answer(
     // Record the stream as it passes when the cache or the archive wants it.
     let (transform, recording) = match rc.wants_answer() {
         true => {
-            let (recorder, recording) = Recorder::wrap(transform, &sent(&first));
+            let (recorder, recording) = Recorder::wrap(transform, &first.as_ref().map(FirstChunk::sent).unwrap_or_default());
             (Box::new(recorder) as Box<dyn StreamTransform>, Some(recording))
         }
         false => (transform, None),
@@ -301,8 +297,9 @@ pub fn stream_answer(
         };
         rc.status = status;
         rc.error = error;
-        if let Some(e) = withheld.and_then(|w| w.borrow().clone()) {
-            rc.policy.push(serde_json::json!({"decision": "guardrail_violation", "direction": "output"}));
+        if let Some(b) = withheld.and_then(|w| w.borrow().clone()) {
+            rc.policy.push(block_decision(&b));
+            let e = b.to_error();
             rc.status = e.status;
             rc.error = Some(e);
         }

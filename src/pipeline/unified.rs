@@ -170,7 +170,7 @@ async fn read_request(
     if rc.endpoint.generates() {
         body::cap_tokens(rc, policy, &mut parsed.object, token_cap::Site::top(rc.endpoint.max_tokens_field()))?;
     }
-    if guard::guard_request(rc, guards, &mut parsed.object, images)? && rc.archive.request {
+    if guard::guard_request(rc, guards, &mut parsed.object, body_len, images)? && rc.archive.request {
         rc.request_body = Some(parsed.object.to_vec());
     }
     Ok(Incoming { parsed, body_len, images })

@@ -45,14 +45,7 @@ fn vault() -> Rc<Vault> {
 /// Runs `input` through a restoring stream, split into two chunks at `at`.
 fn restore_split(input: &[u8], at: usize) -> Vec<u8> {
     let (mut s, _) = GuardStream::new(Box::new(AsIs), Restore(vault()));
-    let mut out = Vec::new();
-    for part in [&input[..at], &input[at..]] {
-        if let ChunkOut::Bytes(b) = s.push(part) {
-            out.extend(b);
-        }
-    }
-    out.extend(s.finish());
-    out
+    run(&mut s, input, at)
 }
 
 #[test]
@@ -126,6 +119,7 @@ fn scanning(v: Value) -> (GuardStream<Scan>, Withheld, Rc<RefCell<Findings>>) {
     (s, withheld, findings)
 }
 
+/// Everything a stream sends for `input` pushed in two chunks, split at `at`.
 fn run<S: TextStage>(s: &mut GuardStream<S>, input: &[u8], at: usize) -> Vec<u8> {
     let mut out = Vec::new();
     for part in [&input[..at], &input[at..]] {
@@ -159,7 +153,7 @@ fn an_output_block_ends_the_stream_with_an_error_event() {
     let text = String::from_utf8(out).unwrap();
     assert!(!text.contains("AKIA"), "nothing of the value goes out: {text}");
     assert!(text.contains("guardrail_violation") && !text.contains("[DONE]"), "{text}");
-    assert_eq!(withheld.borrow().as_ref().map(|e| e.status), Some(400));
+    assert_eq!(withheld.borrow().as_ref().map(|b| b.to_error().status), Some(400));
 }
 
 #[test]
